@@ -1,0 +1,244 @@
+import type { PackageOptions } from './package-template';
+
+interface CodeOptions extends PackageOptions {
+  input: string;
+  output: string;
+  envName(name: string): string;
+}
+
+/** The runnable code of a new package: it reads and writes through the run contract's variables. */
+export function codeFiles(o: CodeOptions): Map<string, string> {
+  const files = new Map<string, string>();
+  const inputVar = `DK_INPUT_${o.envName(o.input)}`;
+  const outputVar = `DK_OUTPUT_${o.envName(o.output)}`;
+  switch (o.runtime) {
+    case 'generic-node':
+      files.set(
+        'src/main.mjs',
+        `// ${o.name}: reads the JSON-lines files of ${o.input} and writes ${o.output}.
+// dk run passes each DataSet as a JSON locator ({"store", "prefix", "format"}) and each Store's
+// address as DK_STORE_DSN_<STORE> (file:///… for the local file store).
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+function directoryOf(variable) {
+  const raw = process.env[variable];
+  if (!raw) throw new Error(\`\${variable} is not set: run this package with dk run\`);
+  const locator = JSON.parse(raw);
+  const dsn = process.env[\`DK_STORE_DSN_\${locator.store.toUpperCase().replace(/[-.]/g, '_')}\`];
+  if (!dsn || !dsn.startsWith('file:')) throw new Error(\`store \${locator.store} is not a file store\`);
+  return path.join(fileURLToPath(dsn), locator.prefix ?? '');
+}
+
+async function readRows(dir) {
+  const rows = [];
+  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.jsonl')).sort()) {
+    for (const line of (await readFile(path.join(dir, file), 'utf8')).split('\\n')) {
+      if (line.trim() !== '') rows.push(JSON.parse(line));
+    }
+  }
+  return rows;
+}
+
+export function transform(row) {
+  return { id: row.id, name: row.name, name_length: String(row.name ?? '').length };
+}
+
+async function runOnce() {
+  const rows = await readRows(directoryOf('${inputVar}'));
+  const outDir = directoryOf('${outputVar}');
+  await mkdir(outDir, { recursive: true });
+  const body = rows.map((row) => JSON.stringify(transform(row))).join('\\n');
+  await writeFile(path.join(outDir, 'part-0000.jsonl'), rows.length > 0 ? body + '\\n' : '');
+  console.log(\`${o.name}: wrote \${rows.length} rows\`);
+}
+
+if (process.env.DK_MODE === 'streaming') {
+  let stopping = false;
+  process.on('SIGTERM', () => (stopping = true));
+  process.on('SIGINT', () => (stopping = true));
+  while (!stopping) {
+    await runOnce();
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+  }
+} else {
+  await runOnce();
+}
+`,
+      );
+      break;
+    case 'generic-python':
+      files.set(
+        'src/main.py',
+        `"""${o.name}: reads the JSON-lines files of ${o.input} and writes ${o.output}.
+
+dk run passes each DataSet as a JSON locator ({"store", "prefix", "format"}) and each Store's
+address as DK_STORE_DSN_<STORE> (file:///... for the local file store).
+"""
+import json
+import os
+import signal
+import time
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+
+def directory_of(variable):
+    raw = os.environ.get(variable)
+    if not raw:
+        raise SystemExit(f"{variable} is not set: run this package with dk run")
+    locator = json.loads(raw)
+    store = locator["store"].upper().replace("-", "_").replace(".", "_")
+    dsn = os.environ.get(f"DK_STORE_DSN_{store}", "")
+    if not dsn.startswith("file:"):
+        raise SystemExit(f"store {locator['store']} is not a file store")
+    return Path(unquote(urlparse(dsn).path)) / locator.get("prefix", "")
+
+
+def transform(row):
+    return {"id": row["id"], "name": row.get("name"), "name_length": len(row.get("name") or "")}
+
+
+def run_once():
+    rows = []
+    for file in sorted(directory_of("${inputVar}").glob("*.jsonl")):
+        rows += [json.loads(line) for line in file.read_text().splitlines() if line.strip()]
+    out_dir = directory_of("${outputVar}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / "part-0000.jsonl", "w") as out:
+        for row in rows:
+            out.write(json.dumps(transform(row)) + "\\n")
+    print(f"${o.name}: wrote {len(rows)} rows", flush=True)
+
+
+if __name__ == "__main__":
+    if os.environ.get("DK_MODE") == "streaming":
+        stopping = []
+        signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+        while not stopping:
+            run_once()
+            time.sleep(5)
+    else:
+        run_once()
+`,
+      );
+      break;
+    case 'generic-go':
+      files.set('go.mod', `module example.com/${o.name}\n\ngo 1.22\n`);
+      files.set(
+        'main.go',
+        `// ${o.name}: reads the JSON-lines files of ${o.input} and writes ${o.output}.
+// dk run passes each DataSet as a JSON locator ({"store", "prefix", "format"}) and each Store's
+// address as DK_STORE_DSN_<STORE> (file:///... for the local file store).
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+type locator struct {
+	Store  string \`json:"store"\`
+	Prefix string \`json:"prefix"\`
+}
+
+func directoryOf(variable string) (string, error) {
+	raw := os.Getenv(variable)
+	if raw == "" {
+		return "", fmt.Errorf("%s is not set: run this package with dk run", variable)
+	}
+	var loc locator
+	if err := json.Unmarshal([]byte(raw), &loc); err != nil {
+		return "", err
+	}
+	store := strings.NewReplacer("-", "_", ".", "_").Replace(strings.ToUpper(loc.Store))
+	dsn, err := url.Parse(os.Getenv("DK_STORE_DSN_" + store))
+	if err != nil || dsn.Scheme != "file" {
+		return "", fmt.Errorf("store %s is not a file store", loc.Store)
+	}
+	return filepath.Join(dsn.Path, loc.Prefix), nil
+}
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	in, err := directoryOf("${inputVar}")
+	if err != nil {
+		return err
+	}
+	out, err := directoryOf("${outputVar}")
+	if err != nil {
+		return err
+	}
+	files, _ := filepath.Glob(filepath.Join(in, "*.jsonl"))
+	sort.Strings(files)
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	dst, err := os.Create(filepath.Join(out, "part-0000.jsonl"))
+	if err != nil {
+		return err
+	}
+	defer dst.Close()
+	count := 0
+	for _, file := range files {
+		src, err := os.Open(file)
+		if err != nil {
+			return err
+		}
+		scanner := bufio.NewScanner(src)
+		for scanner.Scan() {
+			var row map[string]any
+			if strings.TrimSpace(scanner.Text()) == "" {
+				continue
+			}
+			if err := json.Unmarshal(scanner.Bytes(), &row); err != nil {
+				return err
+			}
+			name, _ := row["name"].(string)
+			line, _ := json.Marshal(map[string]any{"id": row["id"], "name": name, "name_length": len(name)})
+			fmt.Fprintln(dst, string(line))
+			count++
+		}
+		src.Close()
+	}
+	fmt.Printf("${o.name}: wrote %d rows\\n", count)
+	return nil
+}
+`,
+      );
+      break;
+    case 'dbt': {
+      const project = o.name.replace(/-/g, '_');
+      files.set(
+        'dbt_project.yml',
+        `name: ${project}\nversion: "0.1.0"\nconfig-version: 2\nprofile: ${project}\nmodel-paths: ["models"]\ntarget-path: "target"\nclean-targets: ["target", "dbt_packages"]\n`,
+      );
+      files.set(
+        `models/${project}_output.sql`,
+        `-- ${o.output}: one row per input row, with the length of its name.\nselect id, name, length(name) as name_length\nfrom {{ source('public', '${project}_input') }}\n`,
+      );
+      files.set(
+        'models/sources.yml',
+        `version: 2\n\nsources:\n  - name: public\n    schema: public\n    tables:\n      - name: ${project}_input\n`,
+      );
+      files.set('.gitignore', 'target/\ndbt_packages/\nlogs/\n');
+      break;
+    }
+    case 'cloudquery':
+      break;
+  }
+  return files;
+}

@@ -1,0 +1,295 @@
+/**
+ * The catalogue of diagnostic codes. Codes are stable: once published a code keeps its meaning.
+ * DK1xx syntax and schema, DK2xx references, DK3xx governance, DK4xx graph, DK5xx package and artifact.
+ */
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface CodeInfo {
+  readonly title: string;
+  readonly severity: Severity;
+  readonly explanation: string;
+  readonly fix: string;
+}
+
+export const codes = {
+  DK100: {
+    title: 'YAML syntax error',
+    severity: 'error',
+    explanation: 'The file is not valid YAML, so none of it can be read.',
+    fix: 'Correct the YAML at the reported line; check indentation, colons and brackets.',
+  },
+  DK101: {
+    title: 'Duplicate key',
+    severity: 'error',
+    explanation: 'A mapping has the same key twice. YAML parsers disagree on which value wins, so DataKit refuses the file.',
+    fix: 'Keep one of the two keys.',
+  },
+  DK102: {
+    title: 'Document is not a mapping',
+    severity: 'error',
+    explanation: 'A manifest must be a YAML mapping with apiVersion, kind, metadata and spec at the top.',
+    fix: 'Make the document a mapping: apiVersion: datakit.dev/v1alpha1, kind: …, metadata: {name: …}, spec: {…}.',
+  },
+  DK103: {
+    title: 'Unknown kind',
+    severity: 'error',
+    explanation: 'kind must be one of Transform, DataSet, DataSetGroup, Connector or Store.',
+    fix: 'Correct the kind, or move the file out of the package if it is not a DataKit manifest.',
+  },
+  DK104: {
+    title: 'Unknown apiVersion',
+    severity: 'error',
+    explanation: 'apiVersion must be datakit.dev/v1alpha1 (or the existing datakit.infoblox.dev/v1alpha1).',
+    fix: 'Set apiVersion: datakit.dev/v1alpha1.',
+  },
+  DK105: {
+    title: 'Wrong type',
+    severity: 'error',
+    explanation: 'A field has a value of the wrong type (for example a list where a mapping is expected).',
+    fix: 'Give the field a value of the expected type; see the schema in contracts/schemas/.',
+  },
+  DK106: {
+    title: 'Missing required field',
+    severity: 'error',
+    explanation: 'A field that every manifest of this kind needs is missing.',
+    fix: 'Add the field.',
+  },
+  DK107: {
+    title: 'Unknown field',
+    severity: 'warning',
+    explanation: 'A field is not part of the manifest format. It is ignored, which usually hides a typo.',
+    fix: 'Correct the name (a suggestion is given when one is close) or remove the field.',
+  },
+  DK108: {
+    title: 'Value not allowed',
+    severity: 'error',
+    explanation: 'A field only accepts a fixed set of values.',
+    fix: 'Use one of the listed values.',
+  },
+  DK109: {
+    title: 'Invalid value',
+    severity: 'error',
+    explanation: 'A value does not meet the constraints of its field (length, range, number of items).',
+    fix: 'Correct the value as the message says.',
+  },
+  DK110: {
+    title: 'Invalid name',
+    severity: 'error',
+    explanation:
+      'Names are DNS-1123 labels: lower-case letters, digits and "-", starting and ending with a letter or digit, at most 63 characters.',
+    fix: 'Rename, e.g. "My_Table" → "my-table".',
+  },
+  DK111: {
+    title: 'Invalid semantic version',
+    severity: 'error',
+    explanation:
+      'Versions follow semver (MAJOR.MINOR.PATCH with optional -prerelease and +build); version ranges follow npm semver ranges.',
+    fix: 'Use a version such as 1.2.3, or a range such as ^1.2.0.',
+  },
+  DK112: {
+    title: 'Invalid cron expression or time zone',
+    severity: 'error',
+    explanation:
+      'Schedules use five-field cron (minute hour day-of-month month day-of-week) or @hourly, @daily, @weekly, @monthly, @yearly, and an IANA time zone.',
+    fix: 'Correct the expression, e.g. "0 */6 * * *", and the time zone, e.g. Europe/Paris.',
+  },
+  DK113: {
+    title: 'Invalid duration',
+    severity: 'error',
+    explanation: 'Durations are written as a number and a unit: ms, s, m, h or d, possibly combined (1h30m).',
+    fix: 'Use a duration such as 30m or 1h30m.',
+  },
+  DK114: {
+    title: 'Exactly one of several fields required',
+    severity: 'error',
+    explanation:
+      'Some fields exclude each other: a DataSet reference has either dataset or tags; a DataSet is located by exactly one of table, prefix or topic.',
+    fix: 'Keep exactly one of the fields named in the message.',
+  },
+  DK115: {
+    title: 'File too large',
+    severity: 'error',
+    explanation: 'Manifests are small; a file over the limit is refused without being read, so a stray data file cannot exhaust memory.',
+    fix: 'Move data files out of the manifest folders, or add them to .dkignore.',
+  },
+  DK116: {
+    title: 'Not a UTF-8 text file',
+    severity: 'error',
+    explanation: 'The file is binary or not valid UTF-8.',
+    fix: 'Save the file as UTF-8, or move it out of the manifest folders.',
+  },
+  DK117: {
+    title: 'YAML aliases refused',
+    severity: 'error',
+    explanation:
+      'The file uses more YAML aliases than a manifest needs. Expanding them could exhaust memory (a "billion laughs" alias bomb), so the file is refused without expanding them.',
+    fix: 'Write the values out instead of using anchors and aliases.',
+  },
+  DK118: {
+    title: 'Existing apiVersion group',
+    severity: 'info',
+    explanation: 'datakit.infoblox.dev/v1alpha1 is the group of the existing implementation. It is read unchanged.',
+    fix: 'Optionally switch to apiVersion: datakit.dev/v1alpha1.',
+  },
+  DK119: {
+    title: 'Legacy kind ignored',
+    severity: 'info',
+    explanation:
+      'The Pipeline kind of the existing implementation is accepted so that its packages lint, but it has no effect: the Transform (dk.yaml) describes the computation.',
+    fix: 'Move image, command and env into the Transform spec and delete the Pipeline manifest.',
+  },
+  DK120: {
+    title: 'Incomplete manifest',
+    severity: 'warning',
+    explanation:
+      'A manifest lacks something it will need to run, though it can be linted (a Connector without type, a Store with an empty connection).',
+    fix: 'Fill in the field named in the message.',
+  },
+  DK121: {
+    title: 'Several documents in one file',
+    severity: 'info',
+    explanation: 'The file holds several YAML documents; each is read as its own manifest.',
+    fix: 'None needed; one manifest per file is easier to review.',
+  },
+  DK122: {
+    title: 'Invalid overlay',
+    severity: 'error',
+    explanation: 'A -f values file or a --set expression could not be applied.',
+    fix: 'Use --set path.to.field=value (list items as name[0]) and -f files holding a YAML mapping.',
+  },
+  DK201: {
+    title: 'Unknown DataSet',
+    severity: 'error',
+    explanation: 'A Transform or a column lineage (from) names a DataSet that is not declared anywhere in the linted tree.',
+    fix: 'Declare the DataSet (dataset/<name>.yaml or datasets/<name>/dk.yaml) or correct the name.',
+  },
+  DK202: {
+    title: 'Ambiguous reference',
+    severity: 'error',
+    explanation: 'A reference matches more than one manifest (the same name declared twice, or tags that match several DataSets).',
+    fix: 'Rename one of the manifests, or narrow the reference with a version range or more tags.',
+  },
+  DK203: {
+    title: 'Unknown Store',
+    severity: 'error',
+    explanation: 'A DataSet or DataSetGroup names a Store that is not declared in the linted tree.',
+    fix: 'Declare the Store (store/<name>.yaml) or correct the name.',
+  },
+  DK204: {
+    title: 'Unknown Connector',
+    severity: 'error',
+    explanation: 'A Store names a Connector that is neither declared in the linted tree nor a built-in connector type.',
+    fix: 'Declare the Connector (connector/<name>.yaml), use a built-in type, or correct the name.',
+  },
+  DK205: {
+    title: 'External reference not checked',
+    severity: 'info',
+    explanation:
+      'The linted tree declares no manifests of the referenced kind, so the reference is taken to be provided elsewhere (another package or the platform) and is not checked here.',
+    fix: 'Lint the whole project (--scan-dir at its root) to check references across packages.',
+  },
+  DK206: {
+    title: 'Unknown column in column lineage',
+    severity: 'error',
+    explanation: "A field's from names a column that the source DataSet does not declare.",
+    fix: "Correct the column name, or declare it in the source DataSet's schema.",
+  },
+  DK207: {
+    title: 'DataSetGroup member unknown',
+    severity: 'error',
+    explanation: 'A DataSetGroup lists a DataSet that is not declared, or that lives in another Store.',
+    fix: "Declare the DataSet in the group's Store, or remove it from the group.",
+  },
+  DK301: {
+    title: 'PII without sufficient classification',
+    severity: 'error',
+    explanation: 'A DataSet with a field marked pii: true must be classified confidential or restricted.',
+    fix: 'Set spec.classification: confidential (or restricted), or remove pii from the field if it holds no personal data.',
+  },
+  DK302: {
+    title: 'PII lost through column lineage',
+    severity: 'error',
+    explanation: 'A field derived (from) a PII column carries the same personal data and must be marked pii: true too.',
+    fix: 'Mark the derived field pii: true and classify its DataSet confidential or restricted.',
+  },
+  DK303: {
+    title: 'Literal secret',
+    severity: 'error',
+    explanation: 'Secrets must be ${VAR} references resolved at run time; a literal value would be committed, bundled and published.',
+    fix: 'Replace the value with a reference such as ${PG_PASSWORD} and provide the variable at run time.',
+  },
+  DK304: {
+    title: 'Credential in a connection',
+    severity: 'error',
+    explanation:
+      'A connection holds a password or token, as a field or inside a connection string (user:password@host, password=…). Connections are not secret and end up in artifacts and logs.',
+    fix: 'Remove the credential from the connection and declare it under spec.secrets as a ${VAR} reference.',
+  },
+  DK305: {
+    title: 'Secret outside a Store',
+    severity: 'error',
+    explanation: "Only Stores may carry secrets. A credential in a Transform's env or anywhere else would be bundled into the artifact.",
+    fix: 'Declare the credential on the Store the Transform uses (spec.secrets: {password: ${VAR}}); the runner passes it to the code.',
+  },
+  DK306: {
+    title: 'Output without classification',
+    severity: 'warning',
+    explanation: 'With --strict every output DataSet must declare a classification (public, internal, confidential or restricted).',
+    fix: 'Add spec.classification to the DataSet.',
+  },
+  DK307: {
+    title: 'Secret that is not a reference',
+    severity: 'info',
+    explanation:
+      'A value under spec.secrets is a literal. Its key does not look like a credential, so it is allowed, but it will be stored in clear.',
+    fix: 'Move non-secret settings to spec.connection, or make the value a ${VAR} reference.',
+  },
+  DK401: {
+    title: 'Cycle in the pipeline',
+    severity: 'error',
+    explanation: 'Transforms depend on each other in a loop through their DataSets, so no run order exists.',
+    fix: 'Break the loop: one of the Transforms must not read what it (indirectly) writes.',
+  },
+  DK402: {
+    title: 'DataSet produced twice',
+    severity: 'error',
+    explanation: 'Two Transforms write the same DataSet; which one is authoritative is undefined.',
+    fix: 'Give each Transform its own output DataSet.',
+  },
+  DK501: {
+    title: 'No package found',
+    severity: 'error',
+    explanation: 'The directory holds no DataKit manifest (no dk.yaml, no transforms/ or datasets/ folders).',
+    fix: 'Run dk init <name> to scaffold a package, or point dk at the package directory (--scan-dir to search below it).',
+  },
+  DK502: {
+    title: 'Path not found',
+    severity: 'error',
+    explanation: 'The path given on the command line does not exist.',
+    fix: 'Check the path.',
+  },
+  DK503: {
+    title: 'File cannot be read',
+    severity: 'error',
+    explanation: 'The file exists but could not be read (permissions, a directory where a file is expected, an I/O error).',
+    fix: "Check the file's permissions and type.",
+  },
+  DK504: {
+    title: 'Symbolic link loop',
+    severity: 'warning',
+    explanation: 'A symbolic link in the scanned tree points back at one of its own parent directories. It is skipped.',
+    fix: 'Remove the link, or add it to .dkignore.',
+  },
+  DK505: {
+    title: 'Destination exists',
+    severity: 'error',
+    explanation: 'The command would overwrite an existing file or directory, which it never does.',
+    fix: 'Choose another name or remove the existing directory first.',
+  },
+} as const satisfies Record<string, CodeInfo>;
+
+export type Code = keyof typeof codes;
+
+export function isCode(value: string): value is Code {
+  return Object.prototype.hasOwnProperty.call(codes, value);
+}

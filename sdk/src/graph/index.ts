@@ -1,0 +1,2 @@
+export * from './pipeline-graph';
+export * from './render';

@@ -38,7 +38,7 @@ export function checkGovernance(manifest: LoadedManifest, index: ManifestIndex, 
     }
     fields.forEach((field, i) => {
       if (!field || typeof field.from !== 'string' || field.pii === true) return;
-      const source = findSourceColumn(field.from, index);
+      const source = findSourceColumn(field.from, index, manifest);
       if (source?.pii === true) {
         issues.push(
           createIssue(
@@ -143,10 +143,10 @@ function walkStrings(value: unknown, path: Path, visit: (path: Path, value: stri
 }
 
 /** `from: dataset.column` → the column's declaration, when the dataset and column are declared. */
-export function findSourceColumn(from: string, index: ManifestIndex): Record<string, unknown> | undefined {
+export function findSourceColumn(from: string, index: ManifestIndex, referrer?: LoadedManifest): Record<string, unknown> | undefined {
   const dot = from.indexOf('.');
   if (dot <= 0) return undefined;
-  const dataset = index.get('DataSet', from.slice(0, dot))[0];
+  const dataset = index.get('DataSet', from.slice(0, dot), referrer)[0];
   if (!dataset) return undefined;
   const schema = specOf(dataset).schema;
   if (!Array.isArray(schema)) return undefined;

@@ -57,7 +57,7 @@ export function resolveReferences(
           const at = ['spec', direction, i];
           const range = typeof ref.version === 'string' && validRange(ref.version) ? ref.version : undefined;
           if (typeof ref.dataset === 'string') {
-            const candidates = index.get('DataSet', ref.dataset);
+            const candidates = index.get('DataSet', ref.dataset, manifest);
             if (candidates.length === 0) {
               if (!haveDataSets) {
                 issues.push(
@@ -168,7 +168,7 @@ export function resolveReferences(
           issues.push(createIssue('DK206', `from ${JSON.stringify(from)} must name <dataset>.<column>`, at));
           return;
         }
-        const source = index.get('DataSet', from.slice(0, dot))[0];
+        const source = index.get('DataSet', from.slice(0, dot), manifest)[0];
         if (!source) {
           if (haveDataSets)
             issues.push(createIssue('DK201', `column lineage names unknown DataSet ${JSON.stringify(from.slice(0, dot))}`, at));
@@ -186,12 +186,12 @@ export function resolveReferences(
       });
     }
     if (manifest.kind === 'DataSet' || manifest.kind === 'DataSetGroup') {
-      checkNamed(index, 'Store', spec.store, locate(['spec', 'store']), 'DK203', issues);
+      checkNamed(index, manifest, 'Store', spec.store, locate(['spec', 'store']), 'DK203', issues);
     }
     if (manifest.kind === 'DataSetGroup' && Array.isArray(spec.datasets)) {
       spec.datasets.forEach((member, i) => {
         if (typeof member !== 'string') return;
-        const found = index.get('DataSet', member);
+        const found = index.get('DataSet', member, manifest);
         if (found.length === 0) {
           if (haveDataSets)
             issues.push(
@@ -218,7 +218,7 @@ export function resolveReferences(
     }
     if (manifest.kind === 'Store' && typeof spec.connector === 'string') {
       const connector = spec.connector;
-      const declared = index.get('Connector', connector).length > 0;
+      const declared = index.get('Connector', connector, manifest).length > 0;
       const builtin = (builtinConnectorTypes as readonly string[]).includes(connector);
       if (!declared && !builtin) {
         if (index.has('Connector')) {
@@ -247,13 +247,20 @@ export function resolveReferences(
 
 function checkNamed(
   index: ManifestIndex,
+  from: LoadedManifest,
   kind: string,
   name: unknown,
   location: ReturnType<LoadedManifest['document']['locate']>,
   code: 'DK203' | 'DK204',
   issues: Issue[],
 ): void {
-  if (typeof name !== 'string' || index.get(kind, name).length > 0) return;
+  if (typeof name !== 'string') return;
+  const found = index.get(kind, name, from);
+  if (found.length > 1) {
+    issues.push(createIssue('DK202', `${kind} ${JSON.stringify(name)} is declared differently in several packages (${found.map((m) => m.file).join(', ')})`, location));
+    return;
+  }
+  if (found.length === 1) return;
   if (!index.has(kind)) {
     issues.push(createIssue('DK205', `${kind} ${JSON.stringify(name)} is not declared in this tree; taken as external`, location));
     return;

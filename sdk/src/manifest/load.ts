@@ -20,6 +20,11 @@ export interface LoadedManifest {
 export interface LoadedTree {
   root: string;
   manifests: LoadedManifest[];
+  /**
+   * Manifests of the enclosing project when the target is one package inside it
+   * (project/transforms/<n>): used to resolve references, never reported on.
+   */
+  context: LoadedManifest[];
   issues: Issue[];
   /** Number of files read. */
   fileCount: number;
@@ -72,6 +77,26 @@ export async function loadManifests(target: string, options: LoadOptions = {}): 
     files = [root];
   }
 
+  const { manifests, ioFailure } = await readManifestFiles(files, issues);
+  const projectRoot = isDirectory && !options.scan ? await findEnclosingProject(root) : undefined;
+  let context: LoadedManifest[] = [];
+  if (projectRoot) {
+    const discovery = await discoverManifestFiles(projectRoot, { scan: false });
+    const outside = discovery.files.filter((f) => !f.startsWith(root + path.sep));
+    context = (await readManifestFiles(outside, [])).manifests.filter((m) => m.kind !== 'Transform');
+  }
+  return { root, manifests, context, issues, fileCount: files.length, ioFailure };
+}
+
+/** A project holding `dir` as transforms/<n> or datasets/<n>, a few levels up at most. */
+async function findEnclosingProject(dir: string): Promise<string | undefined> {
+  const parent = path.dirname(dir);
+  if (!['transforms', 'datasets'].includes(path.basename(parent))) return undefined;
+  const project = path.dirname(parent);
+  return project === parent ? undefined : project;
+}
+
+async function readManifestFiles(files: readonly string[], issues: Issue[]): Promise<{ manifests: LoadedManifest[]; ioFailure: boolean }> {
   const manifests: LoadedManifest[] = [];
   let ioFailure = false;
   const results = await Promise.all(files.map(async (file) => ({ file, read: await readTextFile(file) })));
@@ -111,7 +136,7 @@ export async function loadManifests(target: string, options: LoadOptions = {}): 
       });
     }
   }
-  return { root, manifests, issues, fileCount: files.length, ioFailure };
+  return { manifests, ioFailure };
 }
 
 function nameOf(record: Record<string, unknown>): string | undefined {

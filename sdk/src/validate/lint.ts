@@ -5,7 +5,7 @@ import { loadManifests, type LoadedManifest } from '../manifest/load';
 import { checkGovernance } from './governance-layer';
 import { indexManifests } from './manifest-index';
 import { resolveReferences, type ResolvedTransform } from './reference-layer';
-import { validateAgainstSchema } from './schema-layer';
+import { isKnownKind, validateAgainstSchema } from './schema-layer';
 import { checkKindAndVersion, checkSemantics } from './semantic-layer';
 
 export interface LintOptions {
@@ -32,7 +32,7 @@ export interface LintResult {
 export async function lintPath(target: string, options: LintOptions = {}): Promise<LintResult> {
   const tree = await loadManifests(target, { scan: options.scan ?? false });
   const manifests = options.overlay ? applyOverlay(tree.manifests, options.overlay) : tree.manifests;
-  const result = lintManifests(manifests, options);
+  const result = lintManifests(manifests, { ...options, context: tree.context });
   const issues = [...tree.issues, ...result.issues];
   const final = (options.strict ? escalateWarnings(issues) : issues).sort(compareIssues);
   return {
@@ -49,7 +49,7 @@ export async function lintPath(target: string, options: LintOptions = {}): Promi
 /** Layers 1–6 over manifests already loaded. */
 export function lintManifests(
   manifests: readonly LoadedManifest[],
-  options: Pick<LintOptions, 'strict'> = {},
+  options: Pick<LintOptions, 'strict'> & { context?: readonly LoadedManifest[] } = {},
 ): { issues: Issue[]; transforms: ResolvedTransform[]; graph: PipelineGraph } {
   const issues: Issue[] = [];
   const valid: LoadedManifest[] = [];
@@ -60,8 +60,11 @@ export function lintManifests(
     issues.push(...validateAgainstSchema(manifest), ...checkSemantics(manifest));
     valid.push(manifest);
   }
-  const { index, issues: indexIssues } = indexManifests(valid);
-  issues.push(...indexIssues);
+  // Manifests of the enclosing project resolve references but are not reported on.
+  const context = (options.context ?? []).filter((m) => m.kind !== undefined && isKnownKind(m.kind));
+  const { index, issues: indexIssues } = indexManifests([...valid, ...context]);
+  const targetFiles = new Set(valid.map((m) => m.file));
+  issues.push(...indexIssues.filter((i) => i.file !== undefined && targetFiles.has(i.file)));
   const { transforms, issues: referenceIssues } = resolveReferences(valid, index);
   issues.push(...referenceIssues);
 
@@ -75,7 +78,10 @@ export function lintManifests(
       inputs: t.inputs.map((r) => r.dataset),
       outputs: t.outputs.map((r) => r.dataset),
     })),
-    index.all('DataSet').map((d) => ({ name: d.name!, file: d.file })),
+    [
+      ...index.all('DataSet').filter((d) => targetFiles.has(d.file)),
+      ...transforms.flatMap((t) => [...t.inputs, ...t.outputs]).flatMap((r) => (r.manifest ? [r.manifest] : [])),
+    ].map((d) => ({ name: d.name!, file: d.file })),
   );
   issues.push(...checkGraph(graph, transforms));
   return { issues, transforms, graph };

@@ -74,7 +74,8 @@ const verdicts: Verdict[] = [
     target: 'examples/dbt-reporting',
     valid: false,
     errors: ['DK304@8'],
-    reason: 'the Store holds a literal password in its connection string (dkuser:dkpassword@); the Connector has provider but no type (DK120 warning).',
+    reason:
+      'the Store holds a literal password in its connection string (dkuser:dkpassword@); the Connector has provider but no type (DK120 warning).',
   },
   {
     target: 'examples/k8s-dbclaim-pipeline',
@@ -86,13 +87,15 @@ const verdicts: Verdict[] = [
     target: 'examples/reactive-pipeline',
     valid: false,
     errors: ['DK301@13', 'DK201@21', 'DK201@25'],
-    reason: 'enriched-events has a pii field but is classified internal, and its column lineage names a DataSet "users" that the project does not declare.',
+    reason:
+      'enriched-events has a pii field but is classified internal, and its column lineage names a DataSet "users" that the project does not declare.',
   },
   {
     target: 'demos/k8s-report/transforms/k8s-collector',
     valid: true,
     strictValid: false,
-    reason: 'Store k8s-local has an empty connection (DK120 warning; an error with --strict, which also wants the parquet outputs classified).',
+    reason:
+      'Store k8s-local has an empty connection (DK120 warning; an error with --strict, which also wants the parquet outputs classified).',
   },
   {
     target: 'demos/k8s-report/transforms/s3-to-postgres',

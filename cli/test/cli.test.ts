@@ -40,7 +40,9 @@ describe('dk init', () => {
         expect(dkYaml).toContain(`runtime: ${runtime}`);
         expect(dkYaml).toContain(`mode: ${mode}`);
         expect(dkYaml).toContain('namespace: team-a');
-        expect(await readdir(path.join(cwd, 'demo'))).toEqual(expect.arrayContaining(['dk.yaml', 'dataset', 'store', 'connector', 'README.md']));
+        expect(await readdir(path.join(cwd, 'demo'))).toEqual(
+          expect.arrayContaining(['dk.yaml', 'dataset', 'store', 'connector', 'README.md']),
+        );
       });
     }
   }
@@ -80,7 +82,9 @@ describe('dk lint', () => {
     await writeFile(file, (await readFile(file, 'utf8')).replace('classification: internal', 'classification: secret'));
     const result = await dk('lint', 'demo');
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/^demo\/dataset\/demo-output\.yaml:11:3 {2}DK108 {2}error {2}spec\.classification is the string "secret"; allowed: public, internal, confidential, restricted/m);
+    expect(result.stdout).toMatch(
+      /^demo\/dataset\/demo-output\.yaml:11:3 {2}DK108 {2}error {2}spec\.classification is the string "secret"; allowed: public, internal, confidential, restricted/m,
+    );
     expect(result.stdout).toContain('hint:');
     expect(result.stdout).not.toContain('\u001b[');
   });
@@ -91,7 +95,18 @@ describe('dk lint', () => {
     const report = JSON.parse(result.stdout);
     expect(report.version).toBe(1);
     expect(report.summary).toMatchObject({ errors: 4, warnings: 0, files: 1, manifests: 1 });
-    expect(Object.keys(report.issues[0]).sort()).toEqual(['code', 'column', 'endColumn', 'endLine', 'file', 'hint', 'line', 'message', 'path', 'severity']);
+    expect(Object.keys(report.issues[0]).sort()).toEqual([
+      'code',
+      'column',
+      'endColumn',
+      'endLine',
+      'file',
+      'hint',
+      'line',
+      'message',
+      'path',
+      'severity',
+    ]);
   });
 
   it('sarif output is SARIF 2.1.0 with rules and located results', async () => {
@@ -207,9 +222,15 @@ describe('the installed binary', () => {
     await run(process.execPath, [bin, 'init', 'demo'], { cwd });
     const { writeFile } = await import('node:fs/promises');
     await writeFile(path.join(cwd, 'demo/dataset/demo-output.yaml'), 'kind: [');
-    const colored = await run(process.execPath, [bin, 'lint', 'demo'], { cwd, env: { ...process.env, FORCE_COLOR: '1', NO_COLOR: '' } }).catch((e) => e);
+    const colored = await run(process.execPath, [bin, 'lint', 'demo'], {
+      cwd,
+      env: { ...process.env, FORCE_COLOR: '1', NO_COLOR: '' },
+    }).catch((e) => e);
     expect(colored.stdout).toContain('\u001b[31merror');
-    const plain = await run(process.execPath, [bin, 'lint', 'demo'], { cwd, env: { ...process.env, FORCE_COLOR: '1', NO_COLOR: '1' } }).catch((e) => e);
+    const plain = await run(process.execPath, [bin, 'lint', 'demo'], {
+      cwd,
+      env: { ...process.env, FORCE_COLOR: '1', NO_COLOR: '1' },
+    }).catch((e) => e);
     expect(plain.code).toBe(1);
     expect(plain.stdout).not.toContain('\u001b[');
   });

@@ -10,10 +10,7 @@ const target = path.join(root, 'src/generated/manifests.ts');
 const kinds = ['transform', 'dataset', 'datasetgroup', 'connector', 'store', 'pipeline'];
 
 export async function generateTypes() {
-  const parts = [
-    '/* eslint-disable */',
-    '// Generated from contracts/schemas by contracts/scripts/generate-types.mjs. Do not edit.',
-  ];
+  const parts = ['/* eslint-disable */', '// Generated from contracts/schemas by contracts/scripts/generate-types.mjs. Do not edit.'];
   const seen = new Set();
   for (const kind of kinds) {
     const file = path.join(root, 'schemas', `${kind}.schema.json`);

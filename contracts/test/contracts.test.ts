@@ -52,7 +52,11 @@ describe('error-code catalogue', () => {
     const family = (code: string) => Number(code[2]);
     expect(entries.filter(([c]) => family(c) === 1).every(([, i]) => !/reference|PII/i.test(i.title))).toBe(true);
     expect(entries.some(([c]) => family(c) === 2)).toBe(true);
-    expect(entries.filter(([c]) => family(c) === 3).every(([, i]) => /PII|secret|credential|classification/i.test(`${i.title} ${i.explanation}`))).toBe(true);
+    expect(
+      entries
+        .filter(([c]) => family(c) === 3)
+        .every(([, i]) => /PII|secret|credential|classification/i.test(`${i.title} ${i.explanation}`)),
+    ).toBe(true);
     expect(entries.some(([c]) => family(c) === 4)).toBe(true);
     expect(entries.some(([c]) => family(c) === 5)).toBe(true);
   });

@@ -48,7 +48,10 @@ describe('references', () => {
 
   it('picks the highest version that satisfies a range, and refuses a range nothing satisfies', async () => {
     const root = await writeTree({
-      'dk.yaml': transformYaml('demo', ['in'], ['out']).replace('    - dataset: in', '    - dataset: in\n      version: ">=1.0.0 <2.0.0"\n    - dataset: in\n      version: ^3.0.0'),
+      'dk.yaml': transformYaml('demo', ['in'], ['out']).replace(
+        '    - dataset: in',
+        '    - dataset: in\n      version: ">=1.0.0 <2.0.0"\n    - dataset: in\n      version: ^3.0.0',
+      ),
       'dataset/in-1.yaml': datasetYaml('in', { version: '1.1.0' }),
       'dataset/in-2.yaml': datasetYaml('in', { version: '1.4.0' }),
       'dataset/in-3.yaml': datasetYaml('in', { version: '2.0.0' }),
@@ -106,7 +109,7 @@ describe('graph', () => {
     expect(orderTransforms(result.graph)).toEqual({ order: [], cycles: [['a', 'b']] });
   });
 
-  it('finds a DataSet written by two Transforms, on the second producer\'s output line', async () => {
+  it("finds a DataSet written by two Transforms, on the second producer's output line", async () => {
     const root = await project({ a: [['x'], ['y']], b: [['x'], ['y']] }, ['x', 'y']);
     const result = await lintPath(root);
     const duplicate = result.issues.find((i) => i.code === 'DK402')!;

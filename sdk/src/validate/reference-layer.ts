@@ -257,7 +257,13 @@ function checkNamed(
   if (typeof name !== 'string') return;
   const found = index.get(kind, name, from);
   if (found.length > 1) {
-    issues.push(createIssue('DK202', `${kind} ${JSON.stringify(name)} is declared differently in several packages (${found.map((m) => m.file).join(', ')})`, location));
+    issues.push(
+      createIssue(
+        'DK202',
+        `${kind} ${JSON.stringify(name)} is declared differently in several packages (${found.map((m) => m.file).join(', ')})`,
+        location,
+      ),
+    );
     return;
   }
   if (found.length === 1) return;

@@ -36,7 +36,10 @@ ${inputs.map((i) => `    - dataset: ${i}`).join('\n')}
 ${outputs.map((o) => `    - dataset: ${o}`).join('\n')}
 ${extra}`;
 
-export const datasetYaml = (name: string, opts: { store?: string; classification?: string; schema?: string; version?: string; tags?: string } = {}): string =>
+export const datasetYaml = (
+  name: string,
+  opts: { store?: string; classification?: string; schema?: string; version?: string; tags?: string } = {},
+): string =>
   `apiVersion: datakit.dev/v1alpha1
 kind: DataSet
 metadata:

@@ -1,6 +1,7 @@
 import path from 'node:path';
-import { UsageError } from '@datakit/sdk/core';
-import { formatJsonReport, formatSarifReport, formatTextReport, lintPath } from '@datakit/sdk/validate';
+import { isCode } from '@datakit/contracts';
+import { countIssues, createIssue, isDataKitError, UsageError } from '@datakit/sdk/core';
+import { formatJsonReport, formatSarifReport, formatTextReport, lintPath, type LintResult } from '@datakit/sdk/validate';
 import type { CommandContext } from '../context';
 import { textStyle } from '../io';
 import { dkVersion } from '../version';
@@ -22,13 +23,24 @@ export async function runLint(dir: string | undefined, flags: LintFlags, ctx: Co
     throw new UsageError('DK122', `--output ${format}: expected one of ${formats.join(', ')}`);
   }
   const overlay = await readOverlay(flags, ctx.config.cwd);
-  const result = await lintPath(path.resolve(ctx.config.cwd, dir ?? '.'), {
-    scan: flags.scanDir ?? false,
-    strict: flags.strict ?? false,
-    ...(overlay ? { overlay } : {}),
-  });
-  const report = { issues: result.issues, counts: result.counts, fileCount: result.fileCount, manifestCount: result.manifests.length };
   const cwd = ctx.config.cwd;
+  let result: LintResult;
+  try {
+    result = await lintPath(path.resolve(cwd, dir ?? '.'), {
+      scan: flags.scanDir ?? false,
+      strict: flags.strict ?? false,
+      ...(overlay ? { overlay } : {}),
+    });
+  } catch (error) {
+    // A machine-readable format still gets a report a consumer can parse.
+    if (format === 'text' || !isDataKitError(error) || !isCode(error.code)) throw error;
+    const issues = [createIssue(error.code, error.message)];
+    const report = { issues, counts: countIssues(issues), fileCount: 0, manifestCount: 0 };
+    ctx.io.stdout(format === 'json' ? formatJsonReport(report, { cwd }) : formatSarifReport(report, { cwd, toolVersion: dkVersion }));
+    ctx.io.stderr(`dk: ${error.code}: ${error.message}\n`);
+    return error.exitCode;
+  }
+  const report = { issues: result.issues, counts: result.counts, fileCount: result.fileCount, manifestCount: result.manifests.length };
   if (format === 'json') ctx.io.stdout(formatJsonReport(report, { cwd }));
   else if (format === 'sarif') ctx.io.stdout(formatSarifReport(report, { cwd, toolVersion: dkVersion }));
   else ctx.io.stdout(formatTextReport(report, { cwd, verbose: flags.verbose ?? false, style: textStyle(ctx.config.color) }));

@@ -72,8 +72,7 @@ export function ensureFreshBundle(): void {
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (key.startsWith('DK_') || key === 'FORCE_COLOR' || key === 'NODE_OPTIONS' || key.startsWith('VITEST') || key === 'TEST')
-      continue;
+    if (key.startsWith('DK_') || key === 'FORCE_COLOR' || key === 'NODE_OPTIONS' || key.startsWith('VITEST') || key === 'TEST') continue;
     env[key] = value;
   }
   return { ...env, NO_COLOR: '1', ...extra };

@@ -134,7 +134,11 @@ spec:
     - dataset: demo-output
 `;
 
-export function dataSetYaml(name: string, prefix: string, options: { store?: string; classification?: string; schema?: string } = {}): string {
+export function dataSetYaml(
+  name: string,
+  prefix: string,
+  options: { store?: string; classification?: string; schema?: string } = {},
+): string {
   return `apiVersion: datakit.dev/v1alpha1
 kind: DataSet
 metadata:

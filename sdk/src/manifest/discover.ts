@@ -20,6 +20,8 @@ export interface Discovery {
   issues: Issue[];
   /** True when the root holds a package (dk.yaml) or a project (transforms/, datasets/). */
   isPackageOrProject: boolean;
+  /** Something that should be readable was not (exit code 2 on the command line). */
+  ioFailure: boolean;
 }
 
 /**
@@ -37,13 +39,18 @@ export async function discoverManifestFiles(root: string, options: DiscoverOptio
   const isPackageOrProject = hasPackage || isProject;
   const onlyThisPackage = !options.scan && hasPackage && !isProject;
 
+  let ioFailure = false;
+  const unreadable = (message: string, file: string) => {
+    issues.push(createIssue('DK503', message, { file }));
+    ioFailure = true;
+  };
   const visitedDirs = new Set<string>();
   const walk = async (dir: string, depth: number, ancestors: readonly string[]): Promise<void> => {
     let real: string;
     try {
       real = await realpath(dir);
     } catch {
-      issues.push(createIssue('DK503', 'cannot resolve directory', { file: dir }));
+      unreadable('cannot resolve directory', dir);
       return;
     }
     if (ancestors.includes(real)) {
@@ -56,7 +63,7 @@ export async function discoverManifestFiles(root: string, options: DiscoverOptio
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch (error) {
-      issues.push(createIssue('DK503', `cannot read directory: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { file: dir }));
+      unreadable(`cannot read directory: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, dir);
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -72,15 +79,29 @@ export async function discoverManifestFiles(root: string, options: DiscoverOptio
           const target = await stat(full);
           isDir = target.isDirectory();
           isFile = target.isFile();
+          if (isDir) {
+            // A link to one of its own parent directories would make the walk endless.
+            const targetReal = await realpath(full);
+            if (real === targetReal || real.startsWith(targetReal + path.sep)) {
+              issues.push(
+                createIssue('DK504', `symbolic link loop: ${entry.name} points at its own parent directory ${targetReal}`, { file: full }),
+              );
+              continue;
+            }
+          }
         } catch (error) {
           const code = (error as NodeJS.ErrnoException).code;
           if (code === 'ELOOP') {
             issues.push(createIssue('DK504', `symbolic link loop at ${entry.name}`, { file: full }));
           } else if (isYamlName(entry.name)) {
-            issues.push(createIssue('DK503', `cannot read file: dangling symbolic link (${code ?? 'error'})`, { file: full }));
+            unreadable(`cannot read file: dangling symbolic link (${code ?? 'error'})`, full);
           }
           continue;
         }
+      }
+      if (isDir && packageFiles.has(entry.name)) {
+        unreadable(`cannot read ${entry.name}: it is a directory`, full);
+        continue;
       }
       if (isDir) {
         if (entry.name.startsWith('.') || skippedFolders.has(entry.name)) continue;
@@ -88,7 +109,7 @@ export async function discoverManifestFiles(root: string, options: DiscoverOptio
       } else if (isFile && isYamlName(entry.name)) {
         if (packageFiles.has(entry.name) || inManifestFolder || (await looksLikeManifest(full))) files.push(full);
       } else if (!isFile && !isDir && isYamlName(entry.name)) {
-        issues.push(createIssue('DK503', 'cannot read file: not a regular file', { file: full }));
+        unreadable('cannot read file: not a regular file', full);
       }
     }
     for (const sub of subdirs) {
@@ -102,7 +123,7 @@ export async function discoverManifestFiles(root: string, options: DiscoverOptio
   };
   await walk(root, 0, []);
   files.sort();
-  return { files, issues, isPackageOrProject };
+  return { files, issues, isPackageOrProject, ioFailure };
 }
 
 function isYamlName(name: string): boolean {

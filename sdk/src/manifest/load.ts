@@ -54,9 +54,11 @@ export async function loadManifests(target: string, options: LoadOptions = {}): 
   }
   const issues: Issue[] = [];
   let files: string[];
+  let discoveryFailed = false;
   if (isDirectory) {
     const discovery = await discoverManifestFiles(root, { scan: options.scan ?? false });
     issues.push(...discovery.issues);
+    discoveryFailed = discovery.ioFailure;
     files = discovery.files;
     if (files.length === 0 || (!options.scan && !discovery.isPackageOrProject)) {
       issues.push(
@@ -85,7 +87,7 @@ export async function loadManifests(target: string, options: LoadOptions = {}): 
     const outside = discovery.files.filter((f) => !f.startsWith(root + path.sep));
     context = (await readManifestFiles(outside, [])).manifests.filter((m) => m.kind !== 'Transform');
   }
-  return { root, manifests, context, issues, fileCount: files.length, ioFailure };
+  return { root, manifests, context, issues, fileCount: files.length, ioFailure: ioFailure || discoveryFailed };
 }
 
 /** A project holding `dir` as transforms/<n> or datasets/<n>, a few levels up at most. */

@@ -47,7 +47,7 @@ export function parseYamlDocuments(text: string, file: string): ParseResult {
   yamlDocs.forEach((doc, index) => {
     const docIssues: Issue[] = [];
     for (const error of doc.errors) {
-      const pos = position(error.pos[0]);
+      const pos = position(Math.min(openingOffset(text, error.message, error.pos[0]), Math.max(0, text.trimEnd().length - 1)));
       const duplicate = error.code === 'DUPLICATE_KEY';
       docIssues.push(createIssue(duplicate ? 'DK101' : 'DK100', cleanYamlMessage(error.message), { file, ...pos }));
     }
@@ -77,6 +77,29 @@ export function parseYamlDocuments(text: string, file: string): ParseResult {
     });
   });
   return { documents, issues };
+}
+
+/**
+ * The parser reports an unclosed bracket or quote where it noticed it (often the next line); the
+ * user's mistake is the opening character, so point there.
+ */
+function openingOffset(text: string, message: string, offset: number): number {
+  const bracket = /end with a ([\]}])/.exec(message)?.[1];
+  if (bracket) {
+    const open = bracket === ']' ? '[' : '{';
+    let depth = 0;
+    for (let i = Math.min(offset, text.length) - 1; i >= 0; i--) {
+      const c = text[i];
+      if (c === bracket) depth++;
+      else if (c === open && depth-- === 0) return i;
+    }
+  }
+  const quote = /Missing closing (["'])quote/.exec(message)?.[1];
+  if (quote) {
+    const i = text.lastIndexOf(quote, offset - 1);
+    if (i !== -1) return i;
+  }
+  return offset;
 }
 
 function cleanYamlMessage(message: string): string {

@@ -157,6 +157,12 @@ export const codes = {
     explanation: 'A -f values file or a --set expression could not be applied.',
     fix: 'Use --set path.to.field=value (list items as name[0]) and -f files holding a YAML mapping.',
   },
+  DK123: {
+    title: 'Invalid command-line usage',
+    severity: 'error',
+    explanation: 'An option has a value the command does not accept, or an argument names something that does not exist (a code, a shell).',
+    fix: 'Run the command with --help to see what it accepts.',
+  },
   DK201: {
     title: 'Unknown DataSet',
     severity: 'error',

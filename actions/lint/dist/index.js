@@ -28828,29 +28828,28 @@ ucs2length.code = 'require("ajv/dist/runtime/ucs2length").default';
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7184);
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(_actions_core__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _datakit_sdk_validate__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9134);
+/* harmony import */ var _main__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3754);
+/**
+ * The action's entry point (bundled to dist/index.js by ncc). All the work happens in main.ts.
+ */
 
-
-const r = await (0,_datakit_sdk_validate__WEBPACK_IMPORTED_MODULE_1__/* .lintPath */ .NR)(_actions_core__WEBPACK_IMPORTED_MODULE_0__.getInput('path') || '.');
-_actions_core__WEBPACK_IMPORTED_MODULE_0__.info(`${r.counts.errors} errors`);
+await (0,_main__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 9134:
+/***/ 3754:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  NR: () => (/* reexport */ lintPath)
+  e: () => (/* binding */ run)
 });
 
-// UNUSED EXPORTS: displayPath, explainInvalidCron, formatJsonReport, formatSarifReport, formatTextReport, isKnownKind, isValidTimeZone, levenshtein, lintManifests, plainStyle, suggestClosest
+// UNUSED EXPORTS: summaryRowLimit
 
 // NAMESPACE OBJECT: ../../sdk/src/validate/generated/schema-validators.js
 var schema_validators_namespaceObject = {};
@@ -28864,80 +28863,15 @@ __nccwpck_require__.d(schema_validators_namespaceObject, {
   Transform: () => (Transform)
 });
 
-;// CONCATENATED MODULE: ../../sdk/src/validate/cron.ts
-const macros = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
-const monthNames = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-const dayNames = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
-const fields = [
-    { name: 'minute', min: 0, max: 59 },
-    { name: 'hour', min: 0, max: 23 },
-    { name: 'day of month', min: 1, max: 31 },
-    { name: 'month', min: 1, max: 12, names: monthNames, namesOffset: 1 },
-    { name: 'day of week', min: 0, max: 7, names: dayNames, namesOffset: 0 },
-];
-/** Checks a five-field cron expression (or a macro); returns why it is invalid, or undefined. */
-function explainInvalidCron(expression) {
-    const trimmed = expression.trim();
-    if (trimmed.startsWith('@'))
-        return macros.has(trimmed) ? undefined : `unknown macro ${trimmed}`;
-    const parts = trimmed.split(/\s+/);
-    if (parts.length !== 5)
-        return `expected 5 fields (minute hour day-of-month month day-of-week), found ${parts.length}`;
-    for (let i = 0; i < 5; i++) {
-        const problem = checkField(parts[i], fields[i]);
-        if (problem)
-            return `${fields[i].name} field "${parts[i]}": ${problem}`;
-    }
-    return undefined;
-}
-function checkField(field, spec) {
-    for (const item of field.split(',')) {
-        if (item === '')
-            return 'empty list item';
-        const [range, step, extra] = item.split('/');
-        if (extra !== undefined)
-            return 'more than one "/"';
-        if (step !== undefined && !/^\d+$/.test(step))
-            return `step "${step}" is not a number`;
-        if (step !== undefined && Number(step) === 0)
-            return 'step must be at least 1';
-        if (range === '*' || range === '?')
-            continue;
-        const bounds = range.split('-');
-        if (bounds.length > 2)
-            return `bad range "${range}"`;
-        const values = [];
-        for (const bound of bounds) {
-            const value = parseValue(bound, spec);
-            if (value === undefined)
-                return `"${bound}" is not a valid ${spec.name}`;
-            if (value < spec.min || value > spec.max)
-                return `${value} is out of range ${spec.min}-${spec.max}`;
-            values.push(value);
-        }
-        if (values.length === 2 && values[0] > values[1])
-            return `range ${range} runs backwards`;
-    }
-    return undefined;
-}
-function parseValue(text, spec) {
-    if (/^\d+$/.test(text))
-        return Number(text);
-    const index = spec.names?.indexOf(text.toLowerCase()) ?? -1;
-    return index === -1 ? undefined : index + (spec.namesOffset ?? 0);
-}
-function isValidTimeZone(zone) {
-    try {
-        new Intl.DateTimeFormat('en-US', { timeZone: zone });
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
+// EXTERNAL MODULE: ../../node_modules/@actions/core/lib/core.js
+var core = __nccwpck_require__(7184);
 ;// CONCATENATED MODULE: ../../contracts/src/codes.ts
-const codes_codes = {
+const codes = {
     DK100: {
         title: 'YAML syntax error',
         severity: 'error',
@@ -29076,6 +29010,12 @@ const codes_codes = {
         explanation: 'A -f values file or a --set expression could not be applied.',
         fix: 'Use --set path.to.field=value (list items as name[0]) and -f files holding a YAML mapping.',
     },
+    DK123: {
+        title: 'Invalid command-line usage',
+        severity: 'error',
+        explanation: 'An option has a value the command does not accept, or an argument names something that does not exist (a code, a shell).',
+        fix: 'Run the command with --help to see what it accepts.',
+    },
     DK201: {
         title: 'Unknown DataSet',
         severity: 'error',
@@ -29204,7 +29144,7 @@ const codes_codes = {
     },
 };
 function isCode(value) {
-    return Object.prototype.hasOwnProperty.call(codes_codes, value);
+    return Object.prototype.hasOwnProperty.call(codes, value);
 }
 
 ;// CONCATENATED MODULE: ../../contracts/src/kinds.ts
@@ -29297,11 +29237,58 @@ const schemasByKind = {
 
 
 
+;// CONCATENATED MODULE: ../../sdk/src/core/clock.ts
+const systemClock = { now: () => new Date() };
+function fixedClock(at) {
+    return { now: () => new Date(at.getTime()) };
+}
+
+;// CONCATENATED MODULE: ../../sdk/src/core/errors.ts
+class DataKitError extends Error {
+    code;
+    hint;
+    /** The process exit code a command line should end with. */
+    exitCode = 1;
+    constructor(code, message, options = {}) {
+        super(message, options.cause === undefined ? undefined : { cause: options.cause });
+        this.name = new.target.name;
+        this.code = code;
+        this.hint = options.hint;
+    }
+}
+/** The command was called wrongly: a bad flag, a missing argument. Exit code 2. */
+class errors_UsageError extends DataKitError {
+    exitCode = 2;
+}
+/** A file or directory could not be read or written. Exit code 2. */
+class errors_FileSystemError extends DataKitError {
+    exitCode = 2;
+}
+function isDataKitError(error) {
+    return error instanceof DataKitError;
+}
+/** Node's system errors carry a string `code` such as ENOENT. */
+function systemErrorCode(error) {
+    if (typeof error === 'object' && error !== null && 'code' in error) {
+        const code = error.code;
+        return typeof code === 'string' ? code : undefined;
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ../../sdk/src/core/logger.ts
+const silentLogger = {
+    debug() { },
+    info() { },
+    warn() { },
+    error() { },
+};
+
 ;// CONCATENATED MODULE: ../../sdk/src/core/issue.ts
 
 /** Builds an issue with the catalogue's severity and fix unless told otherwise. */
 function createIssue(code, message, location = {}, overrides = {}) {
-    const info = codes_codes[code];
+    const info = codes[code];
     const issue = { code, severity: overrides.severity ?? info.severity, message };
     if (location.file !== undefined)
         issue.file = location.file;
@@ -29353,6 +29340,84 @@ function formatPath(path) {
             out += out === '' ? segment : `.${segment}`;
     }
     return out;
+}
+
+;// CONCATENATED MODULE: ../../sdk/src/core/index.ts
+
+
+
+
+
+;// CONCATENATED MODULE: ../../sdk/src/validate/cron.ts
+const macros = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
+const monthNames = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+const dayNames = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+const fields = [
+    { name: 'minute', min: 0, max: 59 },
+    { name: 'hour', min: 0, max: 23 },
+    { name: 'day of month', min: 1, max: 31 },
+    { name: 'month', min: 1, max: 12, names: monthNames, namesOffset: 1 },
+    { name: 'day of week', min: 0, max: 7, names: dayNames, namesOffset: 0 },
+];
+/** Checks a five-field cron expression (or a macro); returns why it is invalid, or undefined. */
+function explainInvalidCron(expression) {
+    const trimmed = expression.trim();
+    if (trimmed.startsWith('@'))
+        return macros.has(trimmed) ? undefined : `unknown macro ${trimmed}`;
+    const parts = trimmed.split(/\s+/);
+    if (parts.length !== 5)
+        return `expected 5 fields (minute hour day-of-month month day-of-week), found ${parts.length}`;
+    for (let i = 0; i < 5; i++) {
+        const problem = checkField(parts[i], fields[i]);
+        if (problem)
+            return `${fields[i].name} field "${parts[i]}": ${problem}`;
+    }
+    return undefined;
+}
+function checkField(field, spec) {
+    for (const item of field.split(',')) {
+        if (item === '')
+            return 'empty list item';
+        const [range, step, extra] = item.split('/');
+        if (extra !== undefined)
+            return 'more than one "/"';
+        if (step !== undefined && !/^\d+$/.test(step))
+            return `step "${step}" is not a number`;
+        if (step !== undefined && Number(step) === 0)
+            return 'step must be at least 1';
+        if (range === '*' || range === '?')
+            continue;
+        const bounds = range.split('-');
+        if (bounds.length > 2)
+            return `bad range "${range}"`;
+        const values = [];
+        for (const bound of bounds) {
+            const value = parseValue(bound, spec);
+            if (value === undefined)
+                return `"${bound}" is not a valid ${spec.name}`;
+            if (value < spec.min || value > spec.max)
+                return `${value} is out of range ${spec.min}-${spec.max}`;
+            values.push(value);
+        }
+        if (values.length === 2 && values[0] > values[1])
+            return `range ${range} runs backwards`;
+    }
+    return undefined;
+}
+function parseValue(text, spec) {
+    if (/^\d+$/.test(text))
+        return Number(text);
+    const index = spec.names?.indexOf(text.toLowerCase()) ?? -1;
+    return index === -1 ? undefined : index + (spec.namesOffset ?? 0);
+}
+function isValidTimeZone(zone) {
+    try {
+        new Intl.DateTimeFormat('en-US', { timeZone: zone });
+        return true;
+    }
+    catch {
+        return false;
+    }
 }
 
 ;// CONCATENATED MODULE: ../../sdk/src/graph/pipeline-graph.ts
@@ -29502,43 +29567,8 @@ function upstreamOf(graph, dataset) {
     };
 }
 
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 // EXTERNAL MODULE: ../../node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(3483);
-;// CONCATENATED MODULE: ../../sdk/src/core/errors.ts
-class DataKitError extends Error {
-    code;
-    hint;
-    /** The process exit code a command line should end with. */
-    exitCode = 1;
-    constructor(code, message, options = {}) {
-        super(message, options.cause === undefined ? undefined : { cause: options.cause });
-        this.name = new.target.name;
-        this.code = code;
-        this.hint = options.hint;
-    }
-}
-/** The command was called wrongly: a bad flag, a missing argument. Exit code 2. */
-class errors_UsageError extends DataKitError {
-    exitCode = 2;
-}
-/** A file or directory could not be read or written. Exit code 2. */
-class errors_FileSystemError extends DataKitError {
-    exitCode = 2;
-}
-function isDataKitError(error) {
-    return error instanceof DataKitError;
-}
-/** Node's system errors carry a string `code` such as ENOENT. */
-function systemErrorCode(error) {
-    if (typeof error === 'object' && error !== null && 'code' in error) {
-        const code = error.code;
-        return typeof code === 'string' ? code : undefined;
-    }
-    return undefined;
-}
-
 ;// CONCATENATED MODULE: ../../sdk/src/manifest/parse-yaml.ts
 
 
@@ -29570,7 +29600,7 @@ function parse_yaml_parseYamlDocuments(text, file) {
     yamlDocs.forEach((doc, index) => {
         const docIssues = [];
         for (const error of doc.errors) {
-            const pos = position(error.pos[0]);
+            const pos = position(Math.min(openingOffset(text, error.message, error.pos[0]), Math.max(0, text.trimEnd().length - 1)));
             const duplicate = error.code === 'DUPLICATE_KEY';
             docIssues.push(createIssue(duplicate ? 'DK101' : 'DK100', cleanYamlMessage(error.message), { file, ...pos }));
         }
@@ -29601,6 +29631,31 @@ function parse_yaml_parseYamlDocuments(text, file) {
         });
     });
     return { documents, issues };
+}
+/**
+ * The parser reports an unclosed bracket or quote where it noticed it (often the next line); the
+ * user's mistake is the opening character, so point there.
+ */
+function openingOffset(text, message, offset) {
+    const bracket = /end with a ([\]}])/.exec(message)?.[1];
+    if (bracket) {
+        const open = bracket === ']' ? '[' : '{';
+        let depth = 0;
+        for (let i = Math.min(offset, text.length) - 1; i >= 0; i--) {
+            const c = text[i];
+            if (c === bracket)
+                depth++;
+            else if (c === open && depth-- === 0)
+                return i;
+        }
+    }
+    const quote = /Missing closing (["'])quote/.exec(message)?.[1];
+    if (quote) {
+        const i = text.lastIndexOf(quote, offset - 1);
+        if (i !== -1)
+            return i;
+    }
+    return offset;
 }
 function cleanYamlMessage(message) {
     // The yaml library appends " at line X, column Y" and a code excerpt; our location says it.
@@ -29894,9 +29949,6 @@ function isRecord(value) {
     return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
 ;// CONCATENATED MODULE: ../../sdk/src/manifest/discover.ts
 
 
@@ -29921,6 +29973,11 @@ async function discoverManifestFiles(root, options) {
     const isProject = ['transforms', 'datasets', 'stores', 'connectors'].some((d) => rootNames.has(d));
     const isPackageOrProject = hasPackage || isProject;
     const onlyThisPackage = !options.scan && hasPackage && !isProject;
+    let ioFailure = false;
+    const unreadable = (message, file) => {
+        issues.push(createIssue('DK503', message, { file }));
+        ioFailure = true;
+    };
     const visitedDirs = new Set();
     const walk = async (dir, depth, ancestors) => {
         let real;
@@ -29928,7 +29985,7 @@ async function discoverManifestFiles(root, options) {
             real = await (0,promises_namespaceObject.realpath)(dir);
         }
         catch {
-            issues.push(createIssue('DK503', 'cannot resolve directory', { file: dir }));
+            unreadable('cannot resolve directory', dir);
             return;
         }
         if (ancestors.includes(real)) {
@@ -29943,7 +30000,7 @@ async function discoverManifestFiles(root, options) {
             entries = await (0,promises_namespaceObject.readdir)(dir, { withFileTypes: true });
         }
         catch (error) {
-            issues.push(createIssue('DK503', `cannot read directory: ${error.code ?? String(error)}`, { file: dir }));
+            unreadable(`cannot read directory: ${error.code ?? String(error)}`, dir);
             return;
         }
         entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -29959,6 +30016,14 @@ async function discoverManifestFiles(root, options) {
                     const target = await (0,promises_namespaceObject.stat)(full);
                     isDir = target.isDirectory();
                     isFile = target.isFile();
+                    if (isDir) {
+                        // A link to one of its own parent directories would make the walk endless.
+                        const targetReal = await (0,promises_namespaceObject.realpath)(full);
+                        if (real === targetReal || real.startsWith(targetReal + (external_node_path_default()).sep)) {
+                            issues.push(createIssue('DK504', `symbolic link loop: ${entry.name} points at its own parent directory ${targetReal}`, { file: full }));
+                            continue;
+                        }
+                    }
                 }
                 catch (error) {
                     const code = error.code;
@@ -29966,10 +30031,14 @@ async function discoverManifestFiles(root, options) {
                         issues.push(createIssue('DK504', `symbolic link loop at ${entry.name}`, { file: full }));
                     }
                     else if (isYamlName(entry.name)) {
-                        issues.push(createIssue('DK503', `cannot read file: dangling symbolic link (${code ?? 'error'})`, { file: full }));
+                        unreadable(`cannot read file: dangling symbolic link (${code ?? 'error'})`, full);
                     }
                     continue;
                 }
+            }
+            if (isDir && packageFiles.has(entry.name)) {
+                unreadable(`cannot read ${entry.name}: it is a directory`, full);
+                continue;
             }
             if (isDir) {
                 if (entry.name.startsWith('.') || skippedFolders.has(entry.name))
@@ -29981,7 +30050,7 @@ async function discoverManifestFiles(root, options) {
                     files.push(full);
             }
             else if (!isFile && !isDir && isYamlName(entry.name)) {
-                issues.push(createIssue('DK503', 'cannot read file: not a regular file', { file: full }));
+                unreadable('cannot read file: not a regular file', full);
             }
         }
         for (const sub of subdirs) {
@@ -29996,7 +30065,7 @@ async function discoverManifestFiles(root, options) {
     };
     await walk(root, 0, []);
     files.sort();
-    return { files, issues, isPackageOrProject };
+    return { files, issues, isPackageOrProject, ioFailure };
 }
 function isYamlName(name) {
     return name.endsWith('.yaml') || name.endsWith('.yml');
@@ -30046,9 +30115,11 @@ async function loadManifests(target, options = {}) {
     }
     const issues = [];
     let files;
+    let discoveryFailed = false;
     if (isDirectory) {
         const discovery = await discoverManifestFiles(root, { scan: options.scan ?? false });
         issues.push(...discovery.issues);
+        discoveryFailed = discovery.ioFailure;
         files = discovery.files;
         if (files.length === 0 || (!options.scan && !discovery.isPackageOrProject)) {
             issues.push(createIssue('DK501', options.scan
@@ -30062,6 +30133,25 @@ async function loadManifests(target, options = {}) {
     else {
         files = [root];
     }
+    const { manifests, ioFailure } = await readManifestFiles(files, issues);
+    const projectRoot = isDirectory && !options.scan ? await findEnclosingProject(root) : undefined;
+    let context = [];
+    if (projectRoot) {
+        const discovery = await discoverManifestFiles(projectRoot, { scan: false });
+        const outside = discovery.files.filter((f) => !f.startsWith(root + (external_node_path_default()).sep));
+        context = (await readManifestFiles(outside, [])).manifests.filter((m) => m.kind !== 'Transform');
+    }
+    return { root, manifests, context, issues, fileCount: files.length, ioFailure: ioFailure || discoveryFailed };
+}
+/** A project holding `dir` as transforms/<n> or datasets/<n>, a few levels up at most. */
+async function findEnclosingProject(dir) {
+    const parent = external_node_path_default().dirname(dir);
+    if (!['transforms', 'datasets'].includes(external_node_path_default().basename(parent)))
+        return undefined;
+    const project = external_node_path_default().dirname(parent);
+    return project === parent ? undefined : project;
+}
+async function readManifestFiles(files, issues) {
     const manifests = [];
     let ioFailure = false;
     const results = await Promise.all(files.map(async (file) => ({ file, read: await read_text_file_readTextFile(file) })));
@@ -30097,7 +30187,7 @@ async function loadManifests(target, options = {}) {
             });
         }
     }
-    return { root, manifests, issues, fileCount: files.length, ioFailure };
+    return { manifests, ioFailure };
 }
 function nameOf(record) {
     const metadata = record.metadata;
@@ -30113,8 +30203,26 @@ var external_node_util_ = __nccwpck_require__(7975);
 ;// CONCATENATED MODULE: ../../sdk/src/validate/manifest-index.ts
 
 
+
+const manifest_index_packageFiles = new Set(['dk.yaml', 'dk.yml']);
+/** The package a manifest belongs to: the nearest directory above it holding a dk.yaml. */
+function scopeResolver(manifests) {
+    const packageDirs = [...new Set(manifests.filter((m) => manifest_index_packageFiles.has(external_node_path_default().basename(m.file))).map((m) => external_node_path_default().dirname(m.file)))].sort((a, b) => b.length - a.length);
+    const cache = new Map();
+    return (manifest) => {
+        const dir = external_node_path_default().dirname(manifest.file);
+        let scope = cache.get(dir);
+        if (scope === undefined) {
+            scope = packageDirs.find((p) => dir === p || dir.startsWith(p + (external_node_path_default()).sep)) ?? '';
+            cache.set(dir, scope);
+        }
+        return scope;
+    };
+}
 function indexManifests(manifests) {
     const issues = [];
+    const scopeOf = scopeResolver(manifests);
+    /** kind → name → distinct declarations (identical copies dropped). */
     const byKind = new Map();
     for (const manifest of manifests) {
         if (manifest.kind === undefined || manifest.name === undefined)
@@ -30124,19 +30232,27 @@ function indexManifests(manifests) {
             byKind.set(manifest.kind, (byName = new Map()));
         const existing = byName.get(manifest.name) ?? [];
         const version = versionOf(manifest);
-        const sameVersion = existing.find((m) => versionOf(m) === version);
-        if (sameVersion) {
-            if (!(0,external_node_util_.isDeepStrictEqual)(sameVersion.value.spec, manifest.value.spec)) {
-                const first = sameVersion.document.locate(['metadata', 'name']);
-                issues.push(createIssue('DK202', `${manifest.kind} ${JSON.stringify(manifest.name)}${version ? ` ${version}` : ''} is declared twice with different content (first at ${first.file}:${first.line})`, manifest.document.locate(['metadata', 'name'])));
-            }
+        const sameVersion = existing.filter((m) => versionOf(m) === version);
+        if (sameVersion.some((m) => (0,external_node_util_.isDeepStrictEqual)(m.value.spec, manifest.value.spec)))
+            continue;
+        const clash = sameVersion.find((m) => scopeOf(m) === scopeOf(manifest));
+        if (clash) {
+            const first = clash.document.locate(['metadata', 'name']);
+            issues.push(createIssue('DK202', `${manifest.kind} ${JSON.stringify(manifest.name)}${version ? ` ${version}` : ''} is declared twice with different content (first at ${first.file}:${first.line})`, manifest.document.locate(['metadata', 'name'])));
             continue;
         }
         existing.push(manifest);
         byName.set(manifest.name, existing);
     }
     const index = {
-        get: (kind, name) => byKind.get(kind)?.get(name) ?? [],
+        get: (kind, name, from) => {
+            const all = byKind.get(kind)?.get(name) ?? [];
+            if (from === undefined || all.length <= 1)
+                return all;
+            const scope = scopeOf(from);
+            const local = all.filter((m) => scopeOf(m) === scope);
+            return local.length > 0 ? local : all;
+        },
         all: (kind) => [...(byKind.get(kind)?.values() ?? [])].flat(),
         has: (kind) => (byKind.get(kind)?.size ?? 0) > 0,
     };
@@ -30209,7 +30325,7 @@ function checkGovernance(manifest, index, options) {
         fields.forEach((field, i) => {
             if (!field || typeof field.from !== 'string' || field.pii === true)
                 return;
-            const source = findSourceColumn(field.from, index);
+            const source = findSourceColumn(field.from, index, manifest);
             if (source?.pii === true) {
                 issues.push(createIssue('DK302', `field ${JSON.stringify(field.name)} is derived from PII column ${field.from} but is not marked pii: true`, locate(['spec', 'schema', i, 'from'])));
             }
@@ -30295,11 +30411,11 @@ function walkStrings(value, path, visit) {
             walkStrings(v, [...path, k], visit);
 }
 /** `from: dataset.column` → the column's declaration, when the dataset and column are declared. */
-function findSourceColumn(from, index) {
+function findSourceColumn(from, index, referrer) {
     const dot = from.indexOf('.');
     if (dot <= 0)
         return undefined;
-    const dataset = index.get('DataSet', from.slice(0, dot))[0];
+    const dataset = index.get('DataSet', from.slice(0, dot), referrer)[0];
     if (!dataset)
         return undefined;
     const schema = specOf(dataset).schema;
@@ -30321,7 +30437,7 @@ function suggestClosest(input, candidates) {
     for (const candidate of candidates) {
         if (candidate.toLowerCase() === lower || squash(candidate) === squashed)
             return candidate;
-        const distance = levenshtein(lower, candidate.toLowerCase());
+        const distance = editDistance(lower, candidate.toLowerCase());
         if (distance < bestDistance) {
             bestDistance = distance;
             best = candidate;
@@ -30333,7 +30449,8 @@ function suggestClosest(input, candidates) {
 function squash(value) {
     return value.toLowerCase().replace(/[-_\s]/g, '');
 }
-function levenshtein(a, b) {
+/** Edit distance where a transposition of neighbours counts as one edit. */
+function editDistance(a, b) {
     if (a === b)
         return 0;
     if (a.length === 0)
@@ -30341,12 +30458,17 @@ function levenshtein(a, b) {
     if (b.length === 0)
         return a.length;
     let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+    let beforePrevious = previous;
     for (let i = 1; i <= a.length; i++) {
         const current = [i];
         for (let j = 1; j <= b.length; j++) {
             const cost = a[i - 1] === b[j - 1] ? 0 : 1;
             current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost);
+            // Two swapped neighbours are one typo (optimal string alignment distance).
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+                current[j] = Math.min(current[j], beforePrevious[j - 2] + 1);
         }
+        beforePrevious = previous;
         previous = current;
     }
     return previous[b.length];
@@ -30395,7 +30517,7 @@ function resolveReferences(manifests, index) {
                     const at = ['spec', direction, i];
                     const range = typeof ref.version === 'string' && (0,semver.validRange)(ref.version) ? ref.version : undefined;
                     if (typeof ref.dataset === 'string') {
-                        const candidates = index.get('DataSet', ref.dataset);
+                        const candidates = index.get('DataSet', ref.dataset, manifest);
                         if (candidates.length === 0) {
                             if (!haveDataSets) {
                                 issues.push(createIssue('DK205', `DataSet ${JSON.stringify(ref.dataset)} is not declared in this tree; taken as external`, locate([...at, 'dataset'])));
@@ -30461,7 +30583,7 @@ function resolveReferences(manifests, index) {
                     issues.push(createIssue('DK206', `from ${JSON.stringify(from)} must name <dataset>.<column>`, at));
                     return;
                 }
-                const source = index.get('DataSet', from.slice(0, dot))[0];
+                const source = index.get('DataSet', from.slice(0, dot), manifest)[0];
                 if (!source) {
                     if (haveDataSets)
                         issues.push(createIssue('DK201', `column lineage names unknown DataSet ${JSON.stringify(from.slice(0, dot))}`, at));
@@ -30477,13 +30599,13 @@ function resolveReferences(manifests, index) {
             });
         }
         if (manifest.kind === 'DataSet' || manifest.kind === 'DataSetGroup') {
-            checkNamed(index, 'Store', spec.store, locate(['spec', 'store']), 'DK203', issues);
+            checkNamed(index, manifest, 'Store', spec.store, locate(['spec', 'store']), 'DK203', issues);
         }
         if (manifest.kind === 'DataSetGroup' && Array.isArray(spec.datasets)) {
             spec.datasets.forEach((member, i) => {
                 if (typeof member !== 'string')
                     return;
-                const found = index.get('DataSet', member);
+                const found = index.get('DataSet', member, manifest);
                 if (found.length === 0) {
                     if (haveDataSets)
                         issues.push(createIssue('DK207', `DataSet ${JSON.stringify(member)} of this group is not declared`, locate(['spec', 'datasets', i])));
@@ -30497,7 +30619,7 @@ function resolveReferences(manifests, index) {
         }
         if (manifest.kind === 'Store' && typeof spec.connector === 'string') {
             const connector = spec.connector;
-            const declared = index.get('Connector', connector).length > 0;
+            const declared = index.get('Connector', connector, manifest).length > 0;
             const builtin = builtinConnectorTypes.includes(connector);
             if (!declared && !builtin) {
                 if (index.has('Connector')) {
@@ -30512,8 +30634,15 @@ function resolveReferences(manifests, index) {
     }
     return { transforms, issues };
 }
-function checkNamed(index, kind, name, location, code, issues) {
-    if (typeof name !== 'string' || index.get(kind, name).length > 0)
+function checkNamed(index, from, kind, name, location, code, issues) {
+    if (typeof name !== 'string')
+        return;
+    const found = index.get(kind, name, from);
+    if (found.length > 1) {
+        issues.push(createIssue('DK202', `${kind} ${JSON.stringify(name)} is declared differently in several packages (${found.map((m) => m.file).join(', ')})`, location));
+        return;
+    }
+    if (found.length === 1)
         return;
     if (!index.has(kind)) {
         issues.push(createIssue('DK205', `${kind} ${JSON.stringify(name)} is not declared in this tree; taken as external`, location));
@@ -30841,7 +30970,7 @@ function checkSchedule(schedule, at, locate, issues) {
 async function lintPath(target, options = {}) {
     const tree = await loadManifests(target, { scan: options.scan ?? false });
     const manifests = options.overlay ? applyOverlay(tree.manifests, options.overlay) : tree.manifests;
-    const result = lintManifests(manifests, options);
+    const result = lintManifests(manifests, { ...options, context: tree.context });
     const issues = [...tree.issues, ...result.issues];
     const final = (options.strict ? escalateWarnings(issues) : issues).sort(compareIssues);
     return {
@@ -30866,8 +30995,11 @@ function lintManifests(manifests, options = {}) {
         issues.push(...validateAgainstSchema(manifest), ...checkSemantics(manifest));
         valid.push(manifest);
     }
-    const { index, issues: indexIssues } = indexManifests(valid);
-    issues.push(...indexIssues);
+    // Manifests of the enclosing project resolve references but are not reported on.
+    const context = (options.context ?? []).filter((m) => m.kind !== undefined && isKnownKind(m.kind));
+    const { index, issues: indexIssues } = indexManifests([...valid, ...context]);
+    const targetFiles = new Set(valid.map((m) => m.file));
+    issues.push(...indexIssues.filter((i) => i.file !== undefined && targetFiles.has(i.file)));
     const { transforms, issues: referenceIssues } = resolveReferences(valid, index);
     issues.push(...referenceIssues);
     const outputDataSets = new Set(transforms.flatMap((t) => t.outputs.map((o) => o.dataset)));
@@ -30878,7 +31010,10 @@ function lintManifests(manifests, options = {}) {
         file: t.manifest.file,
         inputs: t.inputs.map((r) => r.dataset),
         outputs: t.outputs.map((r) => r.dataset),
-    })), index.all('DataSet').map((d) => ({ name: d.name, file: d.file })));
+    })), [
+        ...index.all('DataSet').filter((d) => targetFiles.has(d.file)),
+        ...transforms.flatMap((t) => [...t.inputs, ...t.outputs]).flatMap((r) => (r.manifest ? [r.manifest] : [])),
+    ].map((d) => ({ name: d.name, file: d.file })));
     issues.push(...checkGraph(graph, transforms));
     return { issues, transforms, graph };
 }
@@ -30900,7 +31035,10 @@ function checkGraph(graph, transforms) {
     return issues;
 }
 
+;// CONCATENATED MODULE: external "node:url"
+const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
 ;// CONCATENATED MODULE: ../../sdk/src/validate/report.ts
+
 
 
 const plainStyle = { red: (s) => s, yellow: (s) => s, blue: (s) => s, dim: (s) => s, bold: (s) => s };
@@ -30908,9 +31046,9 @@ const plainStyle = { red: (s) => s, yellow: (s) => s, blue: (s) => s, dim: (s) =
 function displayPath(file, cwd) {
     if (file === undefined)
         return '';
-    const relative = path.relative(cwd, file);
-    const shown = relative === '' ? '.' : relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
-    return shown.split(path.sep).join('/');
+    const relative = external_node_path_default().relative(cwd, file);
+    const shown = relative === '' ? '.' : relative.startsWith('..') || external_node_path_default().isAbsolute(relative) ? file : relative;
+    return shown.split((external_node_path_default()).sep).join('/');
 }
 /** `file:line:col  CODE  severity  message`, a hint line below, infos only when verbose. */
 function formatTextReport(report, options) {
@@ -30927,7 +31065,7 @@ function formatTextReport(report, options) {
     const { errors, warnings, infos } = report.counts;
     const plural = (n, w) => `${n} ${w}${n === 1 ? '' : 's'}`;
     const hiddenInfos = options.verbose ? 0 : infos;
-    const tail = hiddenInfos > 0 ? style.dim(` (${plural(hiddenInfos, 'note')} hidden; --verbose shows them)`) : '';
+    const tail = hiddenInfos > 0 ? style.dim(` (${plural(hiddenInfos, 'note')} hidden${options.notesHint ? `; ${options.notesHint}` : ''})`) : '';
     const scope = `${plural(report.manifestCount, 'manifest')} in ${plural(report.fileCount, 'file')}`;
     if (lines.length > 0)
         lines.push('');
@@ -30989,7 +31127,7 @@ function formatSarifReport(report, options) {
                             locations: [
                                 {
                                     physicalLocation: {
-                                        artifactLocation: { uri: displayPath(issue.file, options.cwd), uriBaseId: '%SRCROOT%' },
+                                        artifactLocation: sarifArtifactLocation(issue.file, options.cwd),
                                         region: {
                                             startLine: issue.line ?? 1,
                                             startColumn: issue.column ?? 1,
@@ -31006,6 +31144,13 @@ function formatSarifReport(report, options) {
     };
     return JSON.stringify(sarif, null, 2) + '\n';
 }
+/** A relative, percent-encoded URI under %SRCROOT%, or a file:// URI for files outside it. */
+function sarifArtifactLocation(file, cwd) {
+    const relative = external_node_path_default().relative(cwd, file);
+    if (relative.startsWith('..') || external_node_path_default().isAbsolute(relative))
+        return { uri: (0,external_node_url_namespaceObject.pathToFileURL)(file).href };
+    return { uri: relative.split((external_node_path_default()).sep).map(encodeURIComponent).join('/'), uriBaseId: '%SRCROOT%' };
+}
 function sarifLevel(severity) {
     return severity === 'error' ? 'error' : severity === 'warning' ? 'warning' : 'note';
 }
@@ -31016,6 +31161,218 @@ function sarifLevel(severity) {
 
 
 
+
+;// CONCATENATED MODULE: ./package.json
+const package_namespaceObject = {"rE":"0.1.0"};
+;// CONCATENATED MODULE: ./src/inputs.ts
+
+
+/** An input the action cannot work with. Reported as is, without a stack trace. */
+class InputError extends Error {
+    name = 'InputError';
+}
+function readInputs() {
+    const env = process.env;
+    const workspace = external_node_path_default().resolve(env.GITHUB_WORKSPACE || process.cwd());
+    const pathInput = core.getInput('path') || '.';
+    const sarifInput = core.getInput('sarif-file');
+    const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_SHA: sha } = env;
+    return {
+        path: pathInput,
+        target: external_node_path_default().relative(process.cwd(), external_node_path_default().resolve(workspace, pathInput)) || '.',
+        scanDir: booleanInput('scan-dir', false),
+        strict: booleanInput('strict', false),
+        sarifFile: sarifInput === '' ? undefined : external_node_path_default().resolve(workspace, sarifInput),
+        workspace,
+        summary: Boolean(env.GITHUB_STEP_SUMMARY),
+        blobUrl: server && repository && sha ? `${server}/${repository}/blob/${sha}` : undefined,
+    };
+}
+/**
+ * A YAML 1.2 boolean input. An empty (unset) input takes the default, so the action also runs
+ * outside the runner, which fills in action.yml's defaults itself.
+ */
+function booleanInput(name, fallback) {
+    const raw = core.getInput(name);
+    if (raw === '')
+        return fallback;
+    try {
+        return core.getBooleanInput(name);
+    }
+    catch {
+        throw new InputError(`input ${name}: expected true or false, got ${JSON.stringify(raw)}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/main.ts
+
+
+
+
+
+
+
+
+/** The job summary lists at most this many findings; the log and the SARIF report list them all. */
+const summaryRowLimit = 200;
+/**
+ * Lints the package(s) named by the inputs, then reports on every surface a workflow offers: the
+ * log (the human text report), annotations, the job summary, the `errors`/`warnings` outputs and,
+ * if asked for, a SARIF file. Fails the step on errors, on unreadable files and on bad inputs.
+ */
+async function run() {
+    let inputs;
+    try {
+        inputs = readInputs();
+        const result = await lintPath(inputs.target, { scan: inputs.scanDir, strict: inputs.strict });
+        const report = {
+            issues: result.issues,
+            counts: result.counts,
+            fileCount: result.fileCount,
+            manifestCount: result.manifests.length,
+        };
+        core.info(formatTextReport(report, { cwd: inputs.workspace, verbose: true }).trimEnd());
+        for (const issue of report.issues)
+            annotate(issue, inputs.workspace);
+        core.setOutput('errors', report.counts.errors);
+        core.setOutput('warnings', report.counts.warnings);
+        if (inputs.sarifFile !== undefined)
+            await writeSarif(inputs.sarifFile, report, inputs.workspace);
+        if (inputs.summary)
+            await writeSummary(report, inputs);
+        const failure = failureMessage(report, result.ioFailure, inputs);
+        if (failure !== undefined)
+            core.setFailed(failure);
+    }
+    catch (error) {
+        const message = describeError(error, inputs);
+        core.setFailed(message);
+        if (inputs?.summary) {
+            await core.summary
+                .addHeading('DataKit lint', 2)
+                .addRaw(`<p>❌ ${escapeHtml(message)}</p>`, true)
+                .write()
+                .catch(() => undefined);
+        }
+    }
+}
+/**
+ * One annotation per error or warning, on the file and range it concerns. Infos are not annotated:
+ * they are suggestions (e.g. "datakit.dev/v1alpha1 is the current group" on every legacy manifest)
+ * that `dk lint` also hides by default, and as notices they would clutter every pull request diff.
+ * They stay in the log, the job summary and the SARIF report.
+ */
+function annotate(issue, workspace) {
+    if (issue.severity === 'info')
+        return;
+    const properties = { title: `${issue.code} ${codes[issue.code].title}` };
+    const file = displayPath(issue.file, workspace);
+    if (file !== '' && file !== '.')
+        properties.file = file;
+    if (issue.line !== undefined) {
+        properties.startLine = issue.line;
+        properties.endLine = issue.endLine ?? issue.line;
+        // Columns may only be sent for a range on one line.
+        if (properties.endLine === issue.line && issue.column !== undefined) {
+            properties.startColumn = issue.column;
+            if (issue.endColumn !== undefined)
+                properties.endColumn = issue.endColumn;
+        }
+    }
+    const message = issue.hint ? `${issue.message}\n${issue.hint}` : issue.message;
+    if (issue.severity === 'error')
+        core.error(message, properties);
+    else
+        core.warning(message, properties);
+}
+async function writeSarif(file, report, workspace) {
+    const shown = displayPath(file, workspace);
+    try {
+        await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(file), { recursive: true });
+        await (0,promises_namespaceObject.writeFile)(file, formatSarifReport(report, { cwd: workspace, toolVersion: package_namespaceObject.rE }));
+    }
+    catch (error) {
+        throw new InputError(`sarif-file ${shown}: cannot be written (${systemErrorCode(error) ?? String(error)})`);
+    }
+    core.info(`SARIF report written to ${shown}`);
+}
+async function writeSummary(report, inputs) {
+    const { errors, warnings, infos } = report.counts;
+    const verdict = errors > 0 ? '❌' : warnings > 0 ? '⚠️' : '✅';
+    const settings = [
+        `<code>${escapeHtml(inputs.path)}</code>`,
+        ...(inputs.scanDir ? ['scan-dir'] : []),
+        ...(inputs.strict ? ['strict'] : []),
+    ];
+    const totals = `${verdict} <b>${plural(errors, 'error')}</b>, <b>${plural(warnings, 'warning')}</b>, ${plural(infos, 'note')}` +
+        ` in ${plural(report.manifestCount, 'manifest')} (${plural(report.fileCount, 'file')}) · ${settings.join(' · ')}`;
+    core.summary.addHeading('DataKit lint', 2).addRaw(`<p>${totals}</p>`, true);
+    if (report.issues.length > 0) {
+        const header = ['Location', 'Code', 'Severity', 'Message'].map((data) => ({ data, header: true }));
+        const rows = report.issues
+            .slice(0, summaryRowLimit)
+            .map((issue) => [
+            main_location(issue, inputs),
+            `<code>${issue.code}</code>`,
+            severityLabel[issue.severity],
+            escapeHtml(issue.message) + (issue.hint ? `<br><sub>${escapeHtml(issue.hint)}</sub>` : ''),
+        ]);
+        core.summary.addTable([header, ...rows]);
+        const left = report.issues.length - rows.length;
+        if (left > 0)
+            core.summary.addRaw(`<p>… and ${plural(left, 'more finding')}: the log lists them all.</p>`, true);
+    }
+    await core.summary.write();
+}
+const severityLabel = { error: '❌ error', warning: '⚠️ warning', info: 'ℹ️ info' };
+/** `file:line`, linked to the file at the commit under test when the runner says which. */
+function main_location(issue, inputs) {
+    const file = displayPath(issue.file, inputs.workspace);
+    if (file === '')
+        return '';
+    const text = escapeHtml(issue.line === undefined ? file : `${file}:${issue.line}`);
+    const insideWorkspace = file !== '.' && !external_node_path_default().isAbsolute(file);
+    if (inputs.blobUrl === undefined || !insideWorkspace || issue.line === undefined)
+        return text;
+    const href = `${inputs.blobUrl}/${file.split('/').map(encodeURIComponent).join('/')}#L${issue.line}`;
+    return `<a href="${escapeHtml(href)}">${text}</a>`;
+}
+function failureMessage(report, ioFailure, inputs) {
+    const { errors, warnings } = report.counts;
+    const problems = [];
+    if (errors > 0) {
+        const also = warnings > 0 ? ` and ${plural(warnings, 'warning')}` : '';
+        const strict = inputs.strict ? ' (strict: warnings count as errors)' : '';
+        problems.push(`${plural(errors, 'error')}${also} in ${inputs.path}${strict}`);
+    }
+    if (ioFailure)
+        problems.push(`some files below ${inputs.path} could not be read`);
+    return problems.length > 0 ? `DataKit lint failed: ${problems.join('; ')}` : undefined;
+}
+/** A user-facing message: the code and message of our own errors, never a stack trace. */
+function describeError(error, inputs) {
+    if (error instanceof InputError)
+        return error.message;
+    if (isDataKitError(error)) {
+        let hint = error.hint ?? (isCode(error.code) ? codes[error.code].fix : undefined);
+        if (error.code === 'DK502' && inputs) {
+            hint = `The path input is resolved against the repository root (${inputs.workspace}); check it, and check that actions/checkout ran before this step.`;
+        }
+        return `${error.code} ${error.message}${hint ? `\n${hint}` : ''}`;
+    }
+    if (error instanceof Error) {
+        if (error.stack)
+            core.debug(error.stack);
+        return error.message;
+    }
+    return String(error);
+}
+function plural(n, word) {
+    return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+function escapeHtml(text) {
+    return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
 
 
 /***/ }),

@@ -1,4 +1,6 @@
-import * as core from '@actions/core';
-import { lintPath } from '@datakit/sdk/validate';
-const r = await lintPath(core.getInput('path') || '.');
-core.info(`${r.counts.errors} errors`);
+/**
+ * The action's entry point (bundled to dist/index.js by ncc). All the work happens in main.ts.
+ */
+import { run } from './main';
+
+await run();

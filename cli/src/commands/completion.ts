@@ -68,6 +68,6 @@ complete -F _dk_complete dk
       return 0;
     }
     default:
-      throw new UsageError('DK122', `dk completion ${shell}: expected bash, zsh or fish`);
+      throw new UsageError('DK123', `dk completion ${shell}: expected bash, zsh or fish`);
   }
 }

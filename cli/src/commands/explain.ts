@@ -12,7 +12,7 @@ export function runExplain(code: string | undefined, ctx: CommandContext): numbe
   const normalised = code.toUpperCase();
   if (!isCode(normalised)) {
     const suggestion = suggestClosest(normalised, Object.keys(codes));
-    throw new UsageError('DK122', `unknown code ${code}${suggestion ? `; did you mean ${suggestion}?` : ''} (dk explain lists them all)`);
+    throw new UsageError('DK123', `unknown code ${code}${suggestion ? `; did you mean ${suggestion}?` : ''} (dk explain lists them all)`);
   }
   const info = codes[normalised];
   ctx.io.stdout(`${normalised}: ${info.title} (${info.severity})\n\n${info.explanation}\n\nFix: ${info.fix}\n`);

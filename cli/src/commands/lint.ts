@@ -20,7 +20,7 @@ const formats = ['text', 'json', 'sarif'] as const;
 export async function runLint(dir: string | undefined, flags: LintFlags, ctx: CommandContext): Promise<number> {
   const format = flags.output ?? 'text';
   if (!(formats as readonly string[]).includes(format)) {
-    throw new UsageError('DK122', `--output ${format}: expected one of ${formats.join(', ')}`);
+    throw new UsageError('DK123', `--output ${format}: expected one of ${formats.join(', ')}`);
   }
   const overlay = await readOverlay(flags, ctx.config.cwd);
   const cwd = ctx.config.cwd;
@@ -43,7 +43,15 @@ export async function runLint(dir: string | undefined, flags: LintFlags, ctx: Co
   const report = { issues: result.issues, counts: result.counts, fileCount: result.fileCount, manifestCount: result.manifests.length };
   if (format === 'json') ctx.io.stdout(formatJsonReport(report, { cwd }));
   else if (format === 'sarif') ctx.io.stdout(formatSarifReport(report, { cwd, toolVersion: dkVersion }));
-  else ctx.io.stdout(formatTextReport(report, { cwd, verbose: flags.verbose ?? false, style: textStyle(ctx.config.color) }));
+  else
+    ctx.io.stdout(
+      formatTextReport(report, {
+        cwd,
+        verbose: flags.verbose ?? false,
+        style: textStyle(ctx.config.color),
+        notesHint: '--verbose shows them',
+      }),
+    );
   if (result.ioFailure) return 2;
   return result.counts.errors > 0 ? 1 : 0;
 }

@@ -15,7 +15,7 @@ const formats: readonly GraphFormat[] = ['text', 'mermaid', 'dot', 'json'];
 /** dk pipeline show: the DAG of Transforms and DataSets, optionally only what feeds one DataSet. */
 export async function runPipelineShow(dir: string | undefined, flags: PipelineFlags, ctx: CommandContext): Promise<number> {
   const format = (flags.output ?? 'text') as GraphFormat;
-  if (!formats.includes(format)) throw new UsageError('DK122', `-o ${format}: expected one of ${formats.join(', ')}`);
+  if (!formats.includes(format)) throw new UsageError('DK123', `-o ${format}: expected one of ${formats.join(', ')}`);
   const result = await lintPath(path.resolve(ctx.config.cwd, dir ?? '.'), { scan: flags.scanDir ?? false });
   const fatal = result.issues.filter((i) => i.code === 'DK501' || i.code === 'DK100' || i.code === 'DK503');
   if (fatal.length > 0) {

@@ -15,7 +15,7 @@ export interface ShowFlags extends OverlayFlags {
 /** dk show: the manifests after -f and --set, printed, never written back. */
 export async function runShow(dir: string | undefined, flags: ShowFlags, ctx: CommandContext): Promise<number> {
   const format = flags.output ?? 'yaml';
-  if (format !== 'yaml' && format !== 'json') throw new UsageError('DK122', `-o ${format}: expected yaml or json`);
+  if (format !== 'yaml' && format !== 'json') throw new UsageError('DK123', `-o ${format}: expected yaml or json`);
   const overlay = await readOverlay(flags, ctx.config.cwd);
   const tree = await loadManifests(path.resolve(ctx.config.cwd, dir ?? '.'));
   const blocking = tree.issues.filter((i) => i.severity === 'error');

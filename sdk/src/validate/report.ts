@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { codes } from '@datakit/contracts';
 import type { Issue, IssueCounts } from '../core/issue';
 
@@ -30,7 +31,15 @@ export function displayPath(file: string | undefined, cwd: string): string {
 }
 
 /** `file:line:col  CODE  severity  message`, a hint line below, infos only when verbose. */
-export function formatTextReport(report: ReportInput, options: { cwd: string; verbose?: boolean; style?: TextStyle }): string {
+export function formatTextReport(
+  report: ReportInput,
+  options: {
+    cwd: string;
+    verbose?: boolean;
+    style?: TextStyle;
+    /** How to show hidden notes, e.g. "--verbose shows them". */ notesHint?: string;
+  },
+): string {
   const style = options.style ?? plainStyle;
   const lines: string[] = [];
   const shown = report.issues.filter((i) => options.verbose || i.severity !== 'info');
@@ -44,7 +53,8 @@ export function formatTextReport(report: ReportInput, options: { cwd: string; ve
   const { errors, warnings, infos } = report.counts;
   const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
   const hiddenInfos = options.verbose ? 0 : infos;
-  const tail = hiddenInfos > 0 ? style.dim(` (${plural(hiddenInfos, 'note')} hidden; --verbose shows them)`) : '';
+  const tail =
+    hiddenInfos > 0 ? style.dim(` (${plural(hiddenInfos, 'note')} hidden${options.notesHint ? `; ${options.notesHint}` : ''})`) : '';
   const scope = `${plural(report.manifestCount, 'manifest')} in ${plural(report.fileCount, 'file')}`;
   if (lines.length > 0) lines.push('');
   if (errors === 0 && warnings === 0) lines.push(`✔ ${scope}: no problems${tail}`);
@@ -111,7 +121,7 @@ export function formatSarifReport(report: ReportInput, options: { cwd: string; t
                 locations: [
                   {
                     physicalLocation: {
-                      artifactLocation: { uri: displayPath(issue.file, options.cwd), uriBaseId: '%SRCROOT%' },
+                      artifactLocation: sarifArtifactLocation(issue.file, options.cwd),
                       region: {
                         startLine: issue.line ?? 1,
                         startColumn: issue.column ?? 1,
@@ -127,6 +137,13 @@ export function formatSarifReport(report: ReportInput, options: { cwd: string; t
     ],
   };
   return JSON.stringify(sarif, null, 2) + '\n';
+}
+
+/** A relative, percent-encoded URI under %SRCROOT%, or a file:// URI for files outside it. */
+function sarifArtifactLocation(file: string, cwd: string): { uri: string; uriBaseId?: string } {
+  const relative = path.relative(cwd, file);
+  if (relative.startsWith('..') || path.isAbsolute(relative)) return { uri: pathToFileURL(file).href };
+  return { uri: relative.split(path.sep).map(encodeURIComponent).join('/'), uriBaseId: '%SRCROOT%' };
 }
 
 function sarifLevel(severity: Issue['severity']): 'error' | 'warning' | 'note' {

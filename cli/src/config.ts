@@ -1,17 +1,44 @@
+import os from 'node:os';
+import path from 'node:path';
+
 /** The only module of the CLI that reads the environment. */
 export interface CliConfig {
   /** Colour is used only on a TTY and never with NO_COLOR. */
   color: boolean;
+  /** Progress bars: on a TTY only. */
+  progress: boolean;
   cwd: string;
   debug: boolean;
+  /** DK_REGISTRY: the default publish target. */
+  registry?: string;
+  /** SOURCE_DATE_EPOCH (seconds), for reproducible `created` dates. */
+  sourceDateEpoch?: number;
+  /** Registry credentials and settings, passed to the registry client, never logged. */
+  registryEnv: Record<string, string | undefined>;
+  dockerConfigPath: string;
+  /** Where user-level settings live ($XDG_CONFIG_HOME/datakit/config.yaml). */
+  userConfigFile: string;
 }
 
-export function readCliConfig(env: NodeJS.ProcessEnv, stdoutIsTty: boolean, cwd: string): CliConfig {
+export function readCliConfig(env: NodeJS.ProcessEnv, stdoutIsTty: boolean, cwd: string, stderrIsTty = stdoutIsTty): CliConfig {
   const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
   const forced = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== '';
-  return {
+  const home = env.HOME ?? os.homedir();
+  const epoch = env.SOURCE_DATE_EPOCH;
+  const config: CliConfig = {
     color: !noColor && (stdoutIsTty || forced) && env.TERM !== 'dumb',
+    progress: stderrIsTty && env.TERM !== 'dumb' && env.CI !== 'true',
     cwd,
     debug: env.DK_DEBUG === '1',
+    registryEnv: {
+      DK_REGISTRY_USERNAME: env.DK_REGISTRY_USERNAME,
+      DK_REGISTRY_PASSWORD: env.DK_REGISTRY_PASSWORD,
+      GITHUB_TOKEN: env.GITHUB_TOKEN,
+    },
+    dockerConfigPath: path.join(env.DOCKER_CONFIG ?? path.join(home, '.docker'), 'config.json'),
+    userConfigFile: path.join(env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'datakit', 'config.yaml'),
   };
+  if (env.DK_REGISTRY) config.registry = env.DK_REGISTRY;
+  if (epoch !== undefined && /^\d+$/.test(epoch)) config.sourceDateEpoch = Number(epoch);
+  return config;
 }

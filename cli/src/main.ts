@@ -1,6 +1,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isDataKitError } from '@datakit/sdk/core';
+import { runBuild, type BuildFlags } from './commands/build';
 import { runCompletion } from './commands/completion';
+import { runCopy } from './commands/copy';
+import { runInspect, type InspectFlags } from './commands/inspect';
+import { runPublish, type PublishFlags } from './commands/publish';
+import { runPull, type PullFlags } from './commands/pull';
+import type { RegistryFlags } from './commands/registry-options';
 import { runExplain } from './commands/explain';
 import { runInit, type InitFlags } from './commands/init';
 import { runLint, type LintFlags } from './commands/lint';
@@ -64,6 +70,56 @@ function buildProgram(ctx: CommandContext, setExit: (code: number) => void): Com
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'mermaid', 'dot', 'json']).default('text'))
     .option('--destination <dataset>', 'only what this DataSet is built from')
     .action(async (dir: string, flags: PipelineFlags) => setExit(await runPipelineShow(dir, flags, ctx)));
+
+  const registryOptions = (command: Command) =>
+    command
+      .option('--plain-http', 'talk plain HTTP to the registry (default only for localhost and 127.0.0.1)')
+      .option('--ca-file <pem>', 'trust this CA certificate for the registry');
+
+  program
+    .command('build')
+    .description('lint, then bundle the package into an OCI artifact (a local OCI layout)')
+    .argument('[dir]', 'package directory', '.')
+    .option('--output <oci-layout:PATH>', 'the OCI layout to write (default .dk/build/<name>)')
+    .option('--allow-secret-files', 'bundle files that look like secrets (.env, keys) anyway')
+    .option('--json', 'print the result as JSON')
+    .action(async (dir: string, flags: BuildFlags) => setExit(await runBuild(dir, flags, ctx)));
+
+  registryOptions(
+    program
+      .command('publish')
+      .description('lint, build and push the package under its version; published versions never change')
+      .argument('[dir]', 'package directory', '.')
+      .option('--registry <oci://host/prefix|oci-layout:PATH>', 'where to publish (default DK_REGISTRY, .dk/config.yaml, else the local layout .dk/oci)')
+      .option('--tag <tag>', 'an extra tag besides the version')
+      .option('--allow-overwrite', 'let a prerelease version (x.y.z-…) move to the new digest')
+      .option('--allow-secret-files', 'bundle files that look like secrets (.env, keys) anyway')
+      .option('--json', 'print the result as JSON'),
+  ).action(async (dir: string, flags: PublishFlags) => setExit(await runPublish(dir, flags, ctx)));
+
+  registryOptions(
+    program
+      .command('pull')
+      .description('download an artifact, verify every blob and extract it safely')
+      .argument('<ref>', 'oci://host/repo:tag, oci://host/repo@sha256:…, or oci-layout:PATH:tag')
+      .option('--output <dir>', 'directory to create (default: the repository name)'),
+  ).action(async (ref: string, flags: PullFlags) => setExit(await runPull(ref, flags, ctx)));
+
+  registryOptions(
+    program
+      .command('copy')
+      .description('copy an artifact between registries and OCI layouts, referrers included')
+      .argument('<src>', 'source reference with a tag or digest')
+      .argument('<dst>', 'destination repository or layout, optionally with a tag'),
+  ).action(async (src: string, dst: string, flags: RegistryFlags) => setExit(await runCopy(src, dst, flags, ctx)));
+
+  registryOptions(
+    program
+      .command('inspect')
+      .description('show an artifact: manifest, config, layers and annotations')
+      .argument('<ref>', 'reference with a tag or digest')
+      .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text')),
+  ).action(async (ref: string, flags: InspectFlags) => setExit(await runInspect(ref, flags, ctx)));
 
   program
     .command('explain')

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../src/main';
+import { testConfig } from './helpers/test-config';
 
 const reference = path.resolve(import.meta.dirname, '../../../shared/conformance/datakit-reference');
 let cwd: string;
@@ -20,7 +21,7 @@ async function dk(...argv: string[]): Promise<{ code: number; stdout: string; st
   let stdout = '';
   let stderr = '';
   const code = await main(argv, {
-    config: { color: false, cwd, debug: false },
+    config: testConfig(cwd),
     io: { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s) },
   });
   return { code, stdout, stderr };

@@ -292,6 +292,82 @@ export const codes = {
     explanation: 'The command would overwrite an existing file or directory, which it never does.',
     fix: 'Choose another name or remove the existing directory first.',
   },
+  DK510: {
+    title: 'Digest mismatch',
+    severity: 'error',
+    explanation: 'Content does not hash to the digest that names it: it is corrupt or was tampered with.',
+    fix: 'Fetch or push it again from a trusted source.',
+  },
+  DK511: {
+    title: 'Size mismatch',
+    severity: 'error',
+    explanation: 'Content is longer or shorter than its descriptor says.',
+    fix: 'Fetch or push it again from a trusted source.',
+  },
+  DK512: {
+    title: 'Secret file in package',
+    severity: 'error',
+    explanation:
+      'A file looks like a secret (.env, a private key, a key store, a kubeconfig, cloud credentials, a service-account key) and would be published inside the artifact.',
+    fix: 'Add it to .dkignore, or pass --allow-secret-files if it really holds no secret.',
+  },
+  DK513: {
+    title: 'Path outside the package',
+    severity: 'error',
+    explanation: 'A symbolic link resolves outside the package, or a named manifest or schema file is not below the package directory.',
+    fix: 'Copy the file into the package, make the link point inside it, or add the link to .dkignore.',
+  },
+  DK514: {
+    title: 'Unsafe or invalid archive',
+    severity: 'error',
+    explanation:
+      'A layer is not a valid gzip tar, or holds an absolute path, "..", a link leading outside, a hard link, a device or FIFO, a duplicate, or an entry beneath a file. Nothing is extracted.',
+    fix: 'Do not use the artifact; rebuild it with dk build.',
+  },
+  DK515: {
+    title: 'Not an OCI image layout',
+    severity: 'error',
+    explanation:
+      'The directory holds other files, or its oci-layout or index.json file is missing, malformed or of an unsupported version.',
+    fix: 'Point at an empty or new directory, or repair or remove the layout.',
+  },
+  DK516: {
+    title: 'Invalid tag or digest',
+    severity: 'error',
+    explanation: 'A tag must match [A-Za-z0-9_][A-Za-z0-9._-]{0,127} (no "+"), and a digest must be sha256:<64 hex digits>.',
+    fix: 'Use a valid tag, e.g. 1.0.0-rc.1 rather than 1.0.0+build.',
+  },
+  DK517: {
+    title: 'Cannot write',
+    severity: 'error',
+    explanation: 'A file or directory could not be written (permissions, a full disk), or the layout lock timed out.',
+    fix: 'Check permissions and free space; remove a stale index.json.lock if no dk is running.',
+  },
+  DK530: {
+    title: 'Version already published',
+    severity: 'error',
+    explanation:
+      'A version tag is immutable: it already points at another digest in the registry, so pushing would change what that version means for everyone who deployed it.',
+    fix: 'Bump metadata.version in dk.yaml. Prerelease versions (1.2.0-rc.1) may be moved with --allow-overwrite.',
+  },
+  DK531: {
+    title: 'Malformed artifact',
+    severity: 'error',
+    explanation: 'An artifact manifest or index could not be read, or the destination stored it under another digest.',
+    fix: 'Rebuild and republish the artifact; check that the registry is OCI-compliant.',
+  },
+  DK532: {
+    title: 'Artifact not found',
+    severity: 'error',
+    explanation: 'No artifact exists under that tag or digest at that location.',
+    fix: 'Check the reference (dk inspect, or list the tags), or publish the package first.',
+  },
+  DK533: {
+    title: 'Not a single package',
+    severity: 'error',
+    explanation: 'Building and publishing work on one package: a directory whose dk.yaml holds exactly one Transform.',
+    fix: 'Point the command at the package directory (the one with dk.yaml).',
+  },
 } as const satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof codes;

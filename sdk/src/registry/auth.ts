@@ -1,0 +1,303 @@
+import type { Clock } from '../core/clock';
+import { DataKitError } from '../core/errors';
+import type { Logger } from '../core/logger';
+import type { CredentialProvider, RegistryCredential } from './credentials';
+import { isLoopbackHost } from './reference';
+
+/** The subset of fetch the registry client uses; globalThis.fetch satisfies it. */
+export type FetchLike = (url: string, init: FetchInit) => Promise<Response>;
+
+export interface FetchInit {
+  method: string;
+  headers: Record<string, string>;
+  body?: Uint8Array | AsyncIterable<Uint8Array>;
+  redirect: 'manual';
+  /** Required by fetch for streamed request bodies. */
+  duplex?: 'half';
+}
+
+/** One challenge of a WWW-Authenticate header; the scheme in lower case, parameter names too. */
+export interface AuthChallenge {
+  scheme: string;
+  params: Record<string, string>;
+}
+
+const tokenChars = /[!#$%&'*+.^_`|~0-9A-Za-z-]/;
+
+/**
+ * Parses a WWW-Authenticate header (RFC 7235): several challenges, parameters with token or
+ * quoted-string values, commas inside quotes and backslash escapes included.
+ */
+export function parseWwwAuthenticate(header: string): AuthChallenge[] {
+  const challenges: AuthChallenge[] = [];
+  let current: AuthChallenge | undefined;
+  let i = 0;
+  const skip = (chars: RegExp): void => {
+    while (i < header.length && chars.test(header[i] ?? '')) i++;
+  };
+  const token = (): string => {
+    const start = i;
+    while (i < header.length && tokenChars.test(header[i] ?? '')) i++;
+    return header.slice(start, i);
+  };
+  while (i < header.length) {
+    skip(/[\s,]/);
+    const name = token();
+    if (name === '') {
+      i++;
+      continue;
+    }
+    skip(/\s/);
+    if (header[i] === '=' && current) {
+      i++;
+      skip(/\s/);
+      current.params[name.toLowerCase()] = header[i] === '"' ? quoted() : bare();
+      continue;
+    }
+    current = { scheme: name.toLowerCase(), params: {} };
+    challenges.push(current);
+  }
+  return challenges;
+
+  /** Unquoted values are tokens by the RFC, but realms are often sent bare: read up to a comma or space. */
+  function bare(): string {
+    const start = i;
+    while (i < header.length && !/[\s,]/.test(header[i] ?? '')) i++;
+    return header.slice(start, i);
+  }
+
+  function quoted(): string {
+    let value = '';
+    i++;
+    while (i < header.length && header[i] !== '"') {
+      if (header[i] === '\\' && i + 1 < header.length) i++;
+      value += header[i];
+      i++;
+    }
+    i++;
+    return value;
+  }
+}
+
+/** A scope parameter may carry several scopes separated by spaces (distribution does, for mounts). */
+export function splitScopes(value: string | undefined): string[] {
+  return value === undefined ? [] : value.split(/\s+/).filter((scope) => scope !== '');
+}
+
+export function repositoryScope(repository: string, actions: readonly string[]): string {
+  return `repository:${repository}:${actions.join(',')}`;
+}
+
+/** Merges the actions of scopes on the same resource and sorts everything, so equal needs share a cache key. */
+export function normalizeScopes(scopes: readonly string[]): string[] {
+  const byResource = new Map<string, Set<string>>();
+  for (const scope of scopes) {
+    const first = scope.indexOf(':');
+    const last = scope.lastIndexOf(':');
+    if (first < 0 || last === first) {
+      byResource.set(scope, byResource.get(scope) ?? new Set());
+      continue;
+    }
+    const resource = scope.slice(0, last);
+    const actions = byResource.get(resource) ?? new Set<string>();
+    for (const action of scope.slice(last + 1).split(',')) if (action !== '') actions.add(action);
+    byResource.set(resource, actions);
+  }
+  return [...byResource.entries()]
+    .map(([resource, actions]) => {
+      if (actions.size === 0) return resource;
+      const list = actions.has('*') ? ['*'] : [...actions].sort();
+      return `${resource}:${list.join(',')}`;
+    })
+    .sort();
+}
+
+export interface RegistryAuthOptions {
+  /** host[:port] of the registry. */
+  host: string;
+  credentials: CredentialProvider;
+  fetch: FetchLike;
+  logger: Logger;
+  clock: Clock;
+  userAgent: string;
+  /** The user asked for plain HTTP: credentials may then go to an http:// token realm off loopback. */
+  allowPlainHttpRealm?: boolean;
+}
+
+/** A token server could not be reached; the registry client retries these like its own connection errors. */
+export class TokenServerUnreachableError extends Error {
+  constructor(
+    readonly realmOrigin: string,
+    options: { cause: unknown },
+  ) {
+    super(`token server ${realmOrigin} unreachable`, options);
+    this.name = 'TokenServerUnreachableError';
+  }
+}
+
+type HostChallenge = { scheme: 'basic' } | { scheme: 'bearer'; realm: string; service: string | undefined };
+
+interface CachedToken {
+  header: string;
+  expiresAt: number;
+}
+
+const defaultTokenLifetimeSeconds = 60;
+
+/**
+ * Authorization for one registry host: Basic from credentials, or Bearer tokens fetched from the
+ * challenge's realm and cached per scope set. Secrets live only in request headers: never in logs,
+ * messages or errors.
+ */
+export class RegistryAuth {
+  private challenge: HostChallenge | undefined;
+  private readonly tokens = new Map<string, CachedToken>();
+  private credential: Promise<RegistryCredential | undefined> | undefined;
+  private usedCredentialSource: string | undefined;
+
+  constructor(private readonly options: RegistryAuthOptions) {}
+
+  /** Where the credentials in use came from (never the secret), for messages; undefined when anonymous. */
+  get credentialSource(): string | undefined {
+    return this.usedCredentialSource;
+  }
+
+  /** The header for a request needing `scopes`, once the host's scheme is known (saves a 401 round trip). */
+  async authorization(scopes: readonly string[]): Promise<string | undefined> {
+    const challenge = this.challenge;
+    if (!challenge) return undefined;
+    if (challenge.scheme === 'basic') return this.basicHeader();
+    const wanted = normalizeScopes(scopes);
+    return this.cachedToken(wanted) ?? (await this.fetchToken(challenge, wanted));
+  }
+
+  /**
+   * Called with a 401's WWW-Authenticate header. Returns the header to retry with, or undefined
+   * when there is nothing new to try (no usable challenge, no credentials, the same header again).
+   */
+  async onUnauthorized(
+    wwwAuthenticate: string | null,
+    scopes: readonly string[],
+    previous: string | undefined,
+  ): Promise<string | undefined> {
+    const challenges = parseWwwAuthenticate(wwwAuthenticate ?? '');
+    const bearer = challenges.find((challenge) => challenge.scheme === 'bearer');
+    const basic = challenges.find((challenge) => challenge.scheme === 'basic');
+    let header: string | undefined;
+    if (bearer?.params.realm) {
+      const challenge: HostChallenge = { scheme: 'bearer', realm: bearer.params.realm, service: bearer.params.service };
+      this.challenge = challenge;
+      const wanted = normalizeScopes([...scopes, ...splitScopes(bearer.params.scope)]);
+      this.tokens.delete(wanted.join(' '));
+      header = await this.fetchToken(challenge, wanted);
+    } else if (basic) {
+      this.challenge = { scheme: 'basic' };
+      header = await this.basicHeader();
+    }
+    return header === previous ? undefined : header;
+  }
+
+  private lookupCredential(): Promise<RegistryCredential | undefined> {
+    this.credential ??= this.options.credentials(this.options.host).then((credential) => {
+      this.usedCredentialSource = credential?.source;
+      return credential;
+    });
+    return this.credential;
+  }
+
+  private async basicHeader(): Promise<string | undefined> {
+    const credential = await this.lookupCredential();
+    return credential ? basicAuthorization(credential) : undefined;
+  }
+
+  private cachedToken(wanted: readonly string[]): string | undefined {
+    const key = wanted.join(' ');
+    const cached = this.tokens.get(key);
+    if (!cached) return undefined;
+    if (cached.expiresAt <= this.options.clock.now().getTime()) {
+      this.tokens.delete(key);
+      return undefined;
+    }
+    return cached.header;
+  }
+
+  private async fetchToken(challenge: { realm: string; service: string | undefined }, wanted: readonly string[]): Promise<string> {
+    const { host, logger } = this.options;
+    let realm: URL;
+    try {
+      realm = new URL(challenge.realm);
+    } catch (error) {
+      throw new DataKitError('DK523', `${host} asked for a token from an invalid realm`, { cause: error });
+    }
+    if (challenge.service !== undefined) realm.searchParams.set('service', challenge.service);
+    for (const scope of wanted) realm.searchParams.append('scope', scope);
+
+    const headers: Record<string, string> = { 'user-agent': this.options.userAgent, accept: 'application/json' };
+    const credential = await this.lookupCredential();
+    if (credential) {
+      const plain = realm.protocol === 'http:' && !isLoopbackHost(realm.host) && !this.options.allowPlainHttpRealm;
+      if (plain) {
+        throw new DataKitError(
+          'DK523',
+          `${host} sends clients to a token server over plain HTTP (${realm.origin}); credentials were not sent`,
+          {
+            hint: 'Use an https token realm, or pass --plain-http if this registry is meant to be reached without TLS.',
+          },
+        );
+      }
+      headers.authorization = basicAuthorization(credential);
+    }
+
+    logger.debug({ host, realm: realm.origin + realm.pathname, scopes: wanted }, 'fetching registry token');
+    let response: Response;
+    try {
+      response = await this.options.fetch(realm.toString(), { method: 'GET', headers, redirect: 'manual' });
+    } catch (error) {
+      throw new TokenServerUnreachableError(realm.origin, { cause: error });
+    }
+    if (response.status === 401 || response.status === 403) {
+      await response.body?.cancel();
+      throw new DataKitError(
+        'DK523',
+        credential
+          ? `authentication failed for ${host}: the token server ${realm.origin} rejected the credentials from ${credential.source}`
+          : `authentication failed for ${host}: the token server ${realm.origin} wants credentials and none were found`,
+        { hint: authenticationHint(host) },
+      );
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new DataKitError('DK528', `the token server ${realm.origin} of ${host} answered ${response.status}`);
+    }
+    const token = parseTokenResponse(await response.text());
+    if (!token) throw new DataKitError('DK528', `the token server ${realm.origin} of ${host} answered without a token`);
+    const header = `Bearer ${token.token}`;
+    const lifetime = Math.max(token.expiresIn ?? defaultTokenLifetimeSeconds, 10);
+    // Refresh a little early so a token does not expire between the check and the request.
+    const expiresAt = this.options.clock.now().getTime() + lifetime * 900;
+    this.tokens.set(wanted.join(' '), { header, expiresAt });
+    return header;
+  }
+}
+
+export function authenticationHint(host: string): string {
+  return `Check DK_REGISTRY_USERNAME/DK_REGISTRY_PASSWORD, or run docker login ${host}.`;
+}
+
+function basicAuthorization(credential: RegistryCredential): string {
+  return `Basic ${Buffer.from(`${credential.username}:${credential.secret}`, 'utf8').toString('base64')}`;
+}
+
+function parseTokenResponse(text: string): { token: string; expiresIn: number | undefined } | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const record = parsed as { token?: unknown; access_token?: unknown; expires_in?: unknown };
+  const token = typeof record.token === 'string' && record.token !== '' ? record.token : record.access_token;
+  if (typeof token !== 'string' || token === '') return undefined;
+  return { token, expiresIn: typeof record.expires_in === 'number' ? record.expires_in : undefined };
+}

@@ -1,0 +1,15 @@
+export * from './build-package';
+export * from './bundle';
+export * from './copy';
+export * from './credentials';
+export * from './descriptor';
+export * from './digest';
+export * from './extract';
+export { checkTag, OciLayoutTarget, refNameAnnotation } from './oci-layout';
+export * from './open-target';
+export * from './package-config';
+export * from './publish';
+export * from './reference';
+export * from './registry-target';
+export * from './source-info';
+export type * from './target';

@@ -122,6 +122,8 @@ export interface RegistryAuthOptions {
   userAgent: string;
   /** The user asked for plain HTTP: credentials may then go to an http:// token realm off loopback. */
   allowPlainHttpRealm?: boolean;
+  /** Default: a cache of this client's own. */
+  cache?: AuthCache;
 }
 
 /** A token server could not be reached; the registry client retries these like its own connection errors. */
@@ -135,11 +137,21 @@ export class TokenServerUnreachableError extends Error {
   }
 }
 
-type HostChallenge = { scheme: 'basic' } | { scheme: 'bearer'; realm: string; service: string | undefined };
+export type HostChallenge = { scheme: 'basic' } | { scheme: 'bearer'; realm: string; service: string | undefined };
 
 interface CachedToken {
   header: string;
   expiresAt: number;
+}
+
+/**
+ * What clients learn about registries: each host's challenge and Bearer tokens per (host, scope
+ * set). Share one between clients using the same credentials (copying between repositories,
+ * publishing many packages) to save token round trips.
+ */
+export class AuthCache {
+  readonly challenges = new Map<string, HostChallenge>();
+  readonly tokens = new Map<string, CachedToken>();
 }
 
 const defaultTokenLifetimeSeconds = 60;
@@ -150,12 +162,25 @@ const defaultTokenLifetimeSeconds = 60;
  * messages or errors.
  */
 export class RegistryAuth {
-  private challenge: HostChallenge | undefined;
-  private readonly tokens = new Map<string, CachedToken>();
+  private readonly cache: AuthCache;
   private credential: Promise<RegistryCredential | undefined> | undefined;
   private usedCredentialSource: string | undefined;
 
-  constructor(private readonly options: RegistryAuthOptions) {}
+  constructor(private readonly options: RegistryAuthOptions) {
+    this.cache = options.cache ?? new AuthCache();
+  }
+
+  private get challenge(): HostChallenge | undefined {
+    return this.cache.challenges.get(this.options.host);
+  }
+
+  private set challenge(challenge: HostChallenge) {
+    this.cache.challenges.set(this.options.host, challenge);
+  }
+
+  private tokenKey(wanted: readonly string[]): string {
+    return `${this.options.host} ${wanted.join(' ')}`;
+  }
 
   /** Where the credentials in use came from (never the secret), for messages; undefined when anonymous. */
   get credentialSource(): string | undefined {
@@ -188,7 +213,11 @@ export class RegistryAuth {
       const challenge: HostChallenge = { scheme: 'bearer', realm: bearer.params.realm, service: bearer.params.service };
       this.challenge = challenge;
       const wanted = normalizeScopes([...scopes, ...splitScopes(bearer.params.scope)]);
-      this.tokens.delete(wanted.join(' '));
+      const key = this.tokenKey(wanted);
+      // A token for exactly these scopes was refused as insufficient: a new one would be no better.
+      if (bearer.params.error === 'insufficient_scope' && previous !== undefined && this.cache.tokens.get(key)?.header === previous)
+        return undefined;
+      this.cache.tokens.delete(key);
       header = await this.fetchToken(challenge, wanted);
     } else if (basic) {
       this.challenge = { scheme: 'basic' };
@@ -211,11 +240,11 @@ export class RegistryAuth {
   }
 
   private cachedToken(wanted: readonly string[]): string | undefined {
-    const key = wanted.join(' ');
-    const cached = this.tokens.get(key);
+    const key = this.tokenKey(wanted);
+    const cached = this.cache.tokens.get(key);
     if (!cached) return undefined;
     if (cached.expiresAt <= this.options.clock.now().getTime()) {
-      this.tokens.delete(key);
+      this.cache.tokens.delete(key);
       return undefined;
     }
     return cached.header;
@@ -275,7 +304,7 @@ export class RegistryAuth {
     const lifetime = Math.max(token.expiresIn ?? defaultTokenLifetimeSeconds, 10);
     // Refresh a little early so a token does not expire between the check and the request.
     const expiresAt = this.options.clock.now().getTime() + lifetime * 900;
-    this.tokens.set(wanted.join(' '), { header, expiresAt });
+    this.cache.tokens.set(this.tokenKey(wanted), { header, expiresAt });
     return header;
   }
 }

@@ -6,6 +6,7 @@ import { silentLogger } from '../core/logger';
 import { lintPath, type LintResult } from '../validate/lint';
 import { buildArtifact } from './bundle';
 import type { Descriptor } from './descriptor';
+import { fileLayerCache } from './layer-cache';
 import { OciLayoutTarget } from './oci-layout';
 import { describePackage, type PackageConfig } from './package-config';
 import { readGitSourceInfo, stripCredentials } from './source-info';
@@ -71,6 +72,7 @@ export async function buildPackage(options: BuildPackageOptions): Promise<BuildP
     tag: config.version,
     ...(options.compressionLevel !== undefined ? { compressionLevel: options.compressionLevel } : {}),
     ...(options.allowSecretFiles ? { allowSecretFiles: true } : {}),
+    layerCache: fileLayerCache(`${target.root}.layer-cache.json`),
   });
   return { ok: true, lint, config, manifest: built.manifest, target, tag: config.version };
 }

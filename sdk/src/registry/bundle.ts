@@ -9,7 +9,7 @@ import tar from 'tar-stream';
 import { annotations as annotationKeys, mediaTypes } from '@datakit/contracts';
 import { DataKitError, FileSystemError, isDataKitError, systemErrorCode } from '../core/errors';
 import type { Descriptor, ImageManifest } from './descriptor';
-import { canonicalJsonBytes, describeBytes, DigestStream } from './digest';
+import { canonicalJsonBytes, describeBytes, DigestStream, sha256Digest } from './digest';
 import { OciLayoutTarget } from './oci-layout';
 import { selectPackageFiles, type PackageEntry, type PackageFiles } from './package-files';
 import type { Target } from './target';
@@ -40,6 +40,14 @@ export interface BuildArtifactOptions {
   allowSecretFiles?: boolean;
   /** Scratch space for layers when the target is not an OCI layout; default the OS temp directory. */
   tempDir?: string;
+  /** Remembers built layers by the stamps of their files, so an unchanged package is not re-compressed. */
+  layerCache?: LayerCache;
+}
+
+/** A layer already built, by a key derived from its entries' stamps and the compression level. */
+export interface LayerCache {
+  get(key: string): Promise<{ descriptor: Descriptor; diffId: string } | undefined>;
+  set(key: string, layer: { descriptor: Descriptor; diffId: string }): Promise<void>;
 }
 
 export interface BuiltArtifact {
@@ -84,10 +92,18 @@ export async function buildArtifact(options: BuildArtifactOptions): Promise<Buil
       { entries: files.contentEntries, mediaType: mediaTypes.contentLayer, title: 'content.tar.gz' },
     ];
     for (const { entries, mediaType, title } of plan) {
+      const key = options.layerCache ? layerKey(entries, level, mediaType, title) : undefined;
+      const cached = key ? await options.layerCache!.get(key) : undefined;
+      if (cached && (await target.exists(cached.descriptor))) {
+        layers.push(cached.descriptor);
+        diffIds.push(cached.diffId);
+        continue;
+      }
       const staged = await writeLayer(entries, await staging.path(), level, mediaType, title);
       await staging.commit(staged);
       layers.push(staged.descriptor);
       diffIds.push(staged.diffId);
+      if (key) await options.layerCache!.set(key, { descriptor: staged.descriptor, diffId: staged.diffId });
     }
     const configBytes = canonicalJsonBytes({
       ...options.config,
@@ -113,6 +129,11 @@ export async function buildArtifact(options: BuildArtifactOptions): Promise<Buil
   } finally {
     await staging.dispose();
   }
+}
+
+function layerKey(entries: readonly PackageEntry[], level: number, mediaType: string, title: string): string {
+  const parts = entries.map((e) => [e.path, e.type, e.stamp, e.executable, e.linkTarget ?? '']);
+  return sha256Digest(JSON.stringify({ version: 1, level, mediaType, title, parts }));
 }
 
 interface Scratch {

@@ -20,6 +20,11 @@ export interface PackageEntry {
   executable: boolean;
   /** A link's target, relative to the link's directory (POSIX), normalised. */
   linkTarget?: string;
+  /**
+   * Device, inode, size, mtime and ctime as read: equal stamps mean unchanged content for the
+   * layer cache (ctime also moves on chmod and on writes that restore the mtime).
+   */
+  stamp: string;
 }
 
 export interface SkippedFile {
@@ -144,6 +149,10 @@ async function walk(context: WalkContext, dir: string): Promise<void> {
   }
 }
 
+function stampOf(stats: Stats): string {
+  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
+}
+
 async function startsWithShebang(file: string, size: number): Promise<boolean> {
   if (size < 2) return false;
   const handle = await open(file, 'r');
@@ -162,7 +171,14 @@ function isIgnored(context: WalkContext, relative: string): boolean {
 
 async function entryFor(context: WalkContext, absolute: string, relative: string, stats: Stats): Promise<PackageEntry | undefined> {
   if (stats.isFile()) {
-    return { path: relative, absolutePath: absolute, type: 'file', size: stats.size, executable: await startsWithShebang(absolute, stats.size) };
+    return {
+      path: relative,
+      absolutePath: absolute,
+      type: 'file',
+      size: stats.size,
+      executable: await startsWithShebang(absolute, stats.size),
+      stamp: stampOf(stats),
+    };
   }
   if (stats.isSymbolicLink()) {
     return {
@@ -172,6 +188,7 @@ async function entryFor(context: WalkContext, absolute: string, relative: string
       size: 0,
       executable: false,
       linkTarget: await linkTarget(context, absolute),
+      stamp: stampOf(stats),
     };
   }
   if (!stats.isDirectory()) context.skipped.push({ path: relative, reason: kindOf(stats) });

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
+import tls from 'node:tls';
 import type { Clock } from '../core/clock';
 import { DataKitError, systemErrorCode } from '../core/errors';
 import type { Logger } from '../core/logger';
@@ -548,39 +549,37 @@ export async function discard(response: Response): Promise<void> {
 }
 
 /**
- * A fetch over node:http/https trusting `ca` in addition to nothing else for TLS. Node 20's
- * global fetch cannot take a CA without undici's Agent, which is not importable unless installed.
+ * A fetch over node:http/https that trusts `ca` as well as the usual roots (token realms and blob
+ * redirects may live elsewhere). Node 20's global fetch cannot take a CA without undici's Agent,
+ * and the undici module is not importable unless installed.
  */
 export function fetchWithCa(ca: string | Buffer): FetchLike {
-  const agent = new https.Agent({ ca, keepAlive: false });
+  const agent = new https.Agent({ ca: [...tls.rootCertificates, ca.toString()], keepAlive: false });
   return (url, init) =>
     new Promise<Response>((resolve, reject) => {
       const target = new URL(url);
+      const body = init.body;
       const secure = target.protocol === 'https:';
+      const headers = body instanceof Uint8Array ? { ...init.headers, 'content-length': String(body.length) } : init.headers;
       const request = (secure ? https : http).request(
         target,
-        { method: init.method, headers: init.headers, ...(secure ? { agent } : {}) },
+        { method: init.method, headers, ...(secure ? { agent } : {}) },
         (incoming) => {
-          const headers = new Headers();
+          const answerHeaders = new Headers();
           for (const [name, value] of Object.entries(incoming.headers)) {
             if (value === undefined) continue;
-            for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
+            for (const item of Array.isArray(value) ? value : [value]) answerHeaders.append(name, item);
           }
           const status = incoming.statusCode ?? 502;
           const empty = init.method === 'HEAD' || status === 204 || status === 304;
           if (empty) incoming.resume();
-          const body = empty ? null : (Readable.toWeb(incoming) as ReadableStream<Uint8Array>);
-          resolve(new Response(body, { status, statusText: incoming.statusMessage ?? '', headers }));
+          const answerBody = empty ? null : (Readable.toWeb(incoming) as ReadableStream<Uint8Array>);
+          resolve(new Response(answerBody, { status, statusText: incoming.statusMessage ?? '', headers: answerHeaders }));
         },
       );
       request.on('error', (error) => reject(new TypeError('fetch failed', { cause: error })));
-      const body = init.body;
       if (body === undefined) request.end();
       else if (body instanceof Uint8Array) request.end(body);
-      else {
-        const source = Readable.from(body);
-        source.on('error', (error) => request.destroy(error));
-        source.pipe(request);
-      }
+      else pipeline(Readable.from(body), request, (error) => error && request.destroy(error));
     });
 }

@@ -6,7 +6,7 @@ import { systemClock, type Clock } from '../core/clock';
 import { FileSystemError, systemErrorCode } from '../core/errors';
 import { silentLogger, type Logger } from '../core/logger';
 import { realSleep, type Sleep } from '../core/retry';
-import { RegistryAuth, repositoryScope, type FetchLike } from './auth';
+import { RegistryAuth, repositoryScope, type AuthCache, type FetchLike } from './auth';
 import type { CredentialProvider } from './credentials';
 import type { Descriptor, ImageIndex } from './descriptor';
 import { verifyingStream } from './digest';
@@ -54,6 +54,8 @@ export interface RegistryTargetOptions {
   chunkSize?: number;
   userAgent?: string;
   retry?: Partial<RetryPolicy>;
+  /** Share challenges and tokens with other clients using the same credentials. */
+  authCache?: AuthCache;
 }
 
 export interface PushBlobOptions {
@@ -62,7 +64,7 @@ export interface PushBlobOptions {
 }
 
 /** The registry's limit (distribution: 4 MiB); refused before sending. */
-export const maxManifestBytes = 4 * 1024 * 1024;
+export const maxRegistryManifestBytes = 4 * 1024 * 1024;
 export const defaultChunkSize = 8 * 1024 * 1024;
 
 const manifestMediaTypes = new Set<string>([
@@ -115,6 +117,7 @@ export class RegistryTarget implements Target {
       clock,
       userAgent,
       allowPlainHttpRealm: options.plainHttp === true,
+      ...(options.authCache ? { cache: options.authCache } : {}),
     });
     this.http = new RegistryHttp({
       host: options.host,
@@ -201,10 +204,10 @@ export class RegistryTarget implements Target {
   async pushManifest(bytes: Buffer, mediaType: string, tag?: string): Promise<Descriptor> {
     const digest = sha256(bytes);
     const operation = `push manifest ${tag ?? digest} to ${this.location}`;
-    if (bytes.length > maxManifestBytes) {
+    if (bytes.length > maxRegistryManifestBytes) {
       throw new RegistryError(
         registryCodes.manifestTooLarge,
-        `${operation}: the manifest is ${bytes.length} bytes, over the registry limit of ${maxManifestBytes}`,
+        `${operation}: the manifest is ${bytes.length} bytes, over the registry limit of ${maxRegistryManifestBytes}`,
         {
           hint: 'Move content into layers (blobs); manifests only describe them.',
         },
@@ -284,14 +287,14 @@ export class RegistryTarget implements Target {
     };
     const response = await this.http.expect(request, [200]);
     const length = Number(response.headers.get('content-length') ?? Number.NaN);
-    if (Number.isFinite(length) && length > maxManifestBytes) {
+    if (Number.isFinite(length) && length > maxRegistryManifestBytes) {
       await discard(response);
       throw new RegistryError(
         registryCodes.manifestTooLarge,
-        `${request.operation}: the manifest is ${length} bytes, over the limit of ${maxManifestBytes}`,
+        `${request.operation}: the manifest is ${length} bytes, over the limit of ${maxRegistryManifestBytes}`,
       );
     }
-    const bytes = await readBytes(response, maxManifestBytes, request.operation, this.http, request);
+    const bytes = await readBytes(response, maxRegistryManifestBytes, request.operation, this.http, request);
     const digest = isDigest(reference) ? digestOf(reference, bytes) : sha256(bytes);
     if (isDigest(reference) && digest !== reference) {
       throw new RegistryError(registryCodes.digestMismatch, `${request.operation}: the bytes served hash to ${digest}`, {
@@ -346,9 +349,9 @@ export class RegistryTarget implements Target {
     const response = await this.http.send(request);
     let manifests: Descriptor[];
     if (response.status === 200 && bareMediaType(response.headers.get('content-type')) === mediaTypes.ociIndex) {
-      manifests = indexManifests(await readBytes(response, maxManifestBytes, request.operation, this.http, request));
-    } else if (response.status === 404 || response.status === 400 || response.status === 405 || response.status === 200) {
-      // 404 (distribution 2.8 answers plain-text 404): no referrers API; use the tag schema.
+      manifests = indexManifests(await readBytes(response, maxRegistryManifestBytes, request.operation, this.http, request));
+    } else if (response.status === 200 || response.status === 400 || response.status === 404 || response.status === 405) {
+      // No referrers API (distribution 2.8 answers a plain-text 404; the spec says only a 200 with an index counts).
       await discard(response);
       manifests = await this.referrersFromTag(descriptor.digest);
     } else {
@@ -451,7 +454,7 @@ export class RegistryTarget implements Target {
     const request: RegistryRequest = {
       method: 'PUT',
       url: `${state.location}${separator}digest=${encodeURIComponent(descriptor.digest)}`,
-      headers: { 'content-type': 'application/octet-stream', ...(bytes === undefined ? { 'content-length': '0' } : {}) },
+      headers: { 'content-type': 'application/octet-stream' },
       body: () => bytes ?? new Uint8Array(0),
       scopes,
       operation,

@@ -48,11 +48,24 @@ describe('htpasswd over TLS with a custom CA', () => {
   const target = (options: Partial<RegistryTargetOptions> = {}) =>
     new RegistryTarget({ host: registry.host, repository: 'team/secure', sleep: fastSleep().sleep, ...options });
 
-  it('pushes and pulls with Basic credentials, trusting only the given CA', async () => {
+  it('pushes and pulls with Basic credentials, trusting the given CA', async () => {
     const repo = target({ caFile: registry.caFile, credentials: envCredentials(registry.username, registry.password) });
     await repo.ping();
     await roundTrip(repo);
     expect(await repo.listTags()).toEqual(['1.0.0']);
+  });
+
+  it('streams chunked uploads over TLS with the custom CA', async () => {
+    const repo = target({
+      caFile: registry.caFile,
+      credentials: envCredentials(registry.username, registry.password),
+      chunkSize: 16 * 1024,
+    });
+    const bytes = randomBlob(50_000);
+    const source = bufferSource(bytes);
+    await repo.pushBlob(source);
+    expect(source.opens).toEqual([0, 16384, 32768, 49152]);
+    expect((await readAll(await repo.fetchBlob(source.descriptor))).equals(bytes)).toBe(true);
   });
 
   it('fails with a TLS error naming the fix when the CA is not given, without retrying', async () => {
@@ -148,12 +161,14 @@ describe('token auth (distribution auth.token with a token server)', () => {
     ]);
   });
 
-  it('fails with access denied when the token lacks push (insufficient_scope)', async () => {
+  it('fails with access denied when the token lacks push (insufficient_scope), without asking again', async () => {
+    const before = registry.tokenServer?.requests.length ?? 0;
     const error = await target('team/readonly')
       .pushBlob(bufferSource(randomBlob(100)))
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'DK524', status: 401 });
     expect((error as Error).message).toContain('insufficient scope');
+    expect((registry.tokenServer?.requests.length ?? 0) - before).toBe(1);
   });
 
   it('reports rejected credentials at the token server without the password', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mediaTypes } from '@datakit/contracts';
 import type { Clock } from '../../src/core/clock';
 import type { Logger } from '../../src/core/logger';
-import { normalizeScopes, parseWwwAuthenticate, splitScopes, type FetchInit, type FetchLike } from '../../src/registry/auth';
+import { AuthCache, normalizeScopes, parseWwwAuthenticate, splitScopes, type FetchInit, type FetchLike } from '../../src/registry/auth';
 import { RegistryTarget, type RegistryTargetOptions } from '../../src/registry/registry-target';
 import { describeBytes, fastSleep, readAll } from '../helpers/registry';
 
@@ -151,6 +151,20 @@ describe('token auth against a fake registry', () => {
     expect(tokenRequests()).toBe(2);
   });
 
+  it('shares challenges and tokens between clients given the same AuthCache', async () => {
+    const server = tokenRegistry('repository:team/pkg:pull');
+    const cache = new AuthCache();
+    await target({ fetch: server.fetch, authCache: cache }).exists(describeBytes(Buffer.from('a')));
+    await target({ fetch: server.fetch, authCache: cache }).exists(describeBytes(Buffer.from('b')));
+    // The second client neither met a 401 nor asked for a token.
+    expect(server.seen.map((r) => `${r.url.host} ${r.authorization ? 'auth' : 'anonymous'}`)).toEqual([
+      'reg.example.com anonymous',
+      'auth.example.com anonymous',
+      'reg.example.com auth',
+      'reg.example.com auth',
+    ]);
+  });
+
   it('refuses to send credentials to a plain-HTTP token realm off loopback', async () => {
     const server = fakeServer(
       () => new Response(null, { status: 401, headers: { 'www-authenticate': 'Bearer realm="http://auth.example.com/token"' } }),
@@ -252,6 +266,22 @@ describe('reading', () => {
     );
     expect(await target({ fetch: server.fetch }).referrers(subject)).toEqual([referrer]);
     expect(server.seen.map((r) => r.url.pathname)).toEqual([`/v2/team/pkg/referrers/${subject.digest}`]);
+  });
+
+  it('fails a blob stream as soon as it exceeds the declared size, without waiting for its end', async () => {
+    const descriptor = describeBytes(Buffer.alloc(100));
+    const server = fakeServer(() => {
+      // No Content-Length, 150 bytes, and a stream that never ends.
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new Uint8Array(60));
+          controller.enqueue(new Uint8Array(90));
+        },
+      });
+      return new Response(body, { status: 200 });
+    });
+    const stream = await target({ fetch: server.fetch }).fetchBlob(descriptor);
+    await expect(readAll(stream)).rejects.toMatchObject({ code: 'DK511' });
   });
 
   it('refuses manifest bytes that do not hash to the digest asked for', async () => {

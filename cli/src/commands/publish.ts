@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { openArtifactLocation, packageLocation, pushArtifact } from '@datakit/sdk/registry';
+import { systemClock } from '@datakit/sdk/core';
 import type { CommandContext } from '../context';
+import { createProgressBar } from '../progress';
 import { readSettingsFiles } from '../settings-file';
 import { defaultBuildLayout, lintAndBuild } from './build';
 import { targetOptions, type RegistryFlags } from './registry-options';
@@ -25,7 +27,17 @@ export async function runPublish(dir: string | undefined, flags: PublishFlags, c
   const tags = [built.config.version, ...(flags.tag && flags.tag !== built.config.version ? [flags.tag] : [])];
   const results = [];
   for (const tag of tags) {
-    results.push(await pushArtifact({ source: built.target, manifest: built.manifest, destination, tag, allowOverwrite: flags.allowOverwrite ?? false }));
+    const onProgress = createProgressBar(ctx.io, ctx.config.progress, systemClock);
+    results.push(
+      await pushArtifact({
+        source: built.target,
+        manifest: built.manifest,
+        destination,
+        tag,
+        allowOverwrite: flags.allowOverwrite ?? false,
+        ...(onProgress ? { onProgress } : {}),
+      }),
+    );
   }
   const reference = `${destination.location}@${built.manifest.digest}`;
   if (flags.json) {

@@ -7,20 +7,35 @@ import type { BlobSource, Target } from './target';
 
 const indexTypes = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
 
+/** Bytes of one blob sent so far; reported as the blob streams. */
+export interface TransferProgress {
+  digest: string;
+  transferred: number;
+  total: number;
+}
+
 export interface CopyOptions {
   /** Tag the copied manifest with this tag at the destination. */
   tag?: string;
+  onProgress?: (progress: TransferProgress) => void;
   /** Also copy the artifacts that refer to it (signatures, attestations, …). Default true. */
   referrers?: boolean;
   logger?: Logger;
 }
 
 /** A blob of one target as the source of a push to another: reopened (and skipped ahead) on resume. */
-export function blobFrom(target: Target, descriptor: Descriptor): BlobSource {
+export function blobFrom(target: Target, descriptor: Descriptor, onProgress?: (progress: TransferProgress) => void): BlobSource {
   return {
     descriptor,
     open(offset = 0) {
-      return Readable.from(skip(target, descriptor, offset));
+      const stream = Readable.from(skip(target, descriptor, offset));
+      if (!onProgress) return stream;
+      let transferred = offset;
+      stream.on('data', (chunk: Buffer) => {
+        transferred += chunk.length;
+        onProgress({ digest: descriptor.digest, transferred, total: descriptor.size });
+      });
+      return stream;
     },
   };
 }
@@ -52,13 +67,15 @@ export async function copyManifestContent(source: Target, manifest: Descriptor, 
   const fetched = await source.fetchManifest(manifest.digest);
   if (indexTypes.has(fetched.descriptor.mediaType)) {
     const index = parseJson<ImageIndex>(fetched.bytes, `index ${manifest.digest}`);
-    for (const child of index.manifests) await copyManifestContent(source, child, destination, { logger, referrers: false });
+    for (const child of index.manifests) {
+      await copyManifestContent(source, child, destination, { logger, referrers: false, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+    }
   } else {
     const image = parseJson<ImageManifest>(fetched.bytes, `manifest ${manifest.digest}`);
     for (const blob of [image.config, ...image.layers]) {
       if (await destination.exists(blob)) continue;
       logger.info({ digest: blob.digest, size: blob.size }, 'copying blob');
-      await destination.pushBlob(blobFrom(source, blob));
+      await destination.pushBlob(blobFrom(source, blob, options.onProgress));
     }
   }
   const pushed = await destination.pushManifest(fetched.bytes, fetched.descriptor.mediaType, options.tag);

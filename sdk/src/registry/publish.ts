@@ -2,7 +2,7 @@ import { prerelease, valid } from 'semver';
 import { DataKitError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { silentLogger } from '../core/logger';
-import { copyManifestContent } from './copy';
+import { copyManifestContent, type TransferProgress } from './copy';
 import type { Descriptor } from './descriptor';
 import type { Target } from './target';
 
@@ -14,6 +14,7 @@ export interface PushOptions {
   /** Lets a prerelease tag (x.y.z-…) move to another digest. Release versions never move. */
   allowOverwrite?: boolean;
   logger?: Logger;
+  onProgress?: (progress: TransferProgress) => void;
 }
 
 export interface PushResult {
@@ -52,6 +53,6 @@ export async function pushArtifact(options: PushOptions): Promise<PushResult> {
       },
     );
   }
-  await copyManifestContent(source, manifest, destination, { tag, logger });
+  await copyManifestContent(source, manifest, destination, { tag, logger, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
   return { digest: manifest.digest, pushed: true, ...(existing ? { replaced: existing.digest } : {}) };
 }

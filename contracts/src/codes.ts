@@ -343,6 +343,69 @@ export const codes = {
     explanation: 'A file or directory could not be written (permissions, a full disk), or the layout lock timed out.',
     fix: 'Check permissions and free space; remove a stale index.json.lock if no dk is running.',
   },
+  DK520: {
+    title: 'Invalid artifact reference',
+    severity: 'error',
+    explanation:
+      'The reference, host, repository, tag or digest breaks the OCI distribution rules, so it is refused before any request (registries answer such names with an unhelpful "404 page not found").',
+    fix: 'Write oci://<host>[:port]/<repository>[:<tag>|@sha256:<hex>] with a lower-case repository and a tag of 1–128 characters without "+".',
+  },
+  DK521: {
+    title: 'Registry unreachable',
+    severity: 'error',
+    explanation: 'The registry (or its token server) refused, reset or timed out the connection, also after retries.',
+    fix: 'Check the address and that the registry is running.',
+  },
+  DK522: {
+    title: 'TLS connection failed',
+    severity: 'error',
+    explanation: "The registry's certificate is not trusted, or one side is not speaking TLS.",
+    fix: "Pass --ca-file with the CA that signed the registry's certificate, or add/drop --plain-http.",
+  },
+  DK523: {
+    title: 'Registry authentication failed',
+    severity: 'error',
+    explanation: 'The registry answered 401: credentials are missing or were rejected.',
+    fix: 'Set DK_REGISTRY_USERNAME and DK_REGISTRY_PASSWORD, or docker login to the registry.',
+  },
+  DK524: {
+    title: 'Registry access denied',
+    severity: 'error',
+    explanation:
+      'The registry answered 403, or 401 insufficient_scope: the credentials are valid but may not pull or push this repository.',
+    fix: 'Grant the account pull (and push) on the repository.',
+  },
+  DK525: {
+    title: 'Not found in registry',
+    severity: 'error',
+    explanation: 'The manifest, blob or repository does not exist in the registry.',
+    fix: 'Check the repository name, the tag and the registry address.',
+  },
+  DK526: {
+    title: 'Registry rejected the request',
+    severity: 'error',
+    explanation:
+      'The registry refused the request (for example MANIFEST_INVALID or MANIFEST_BLOB_UNKNOWN); its own detail is in the message.',
+    fix: 'Correct the content, or push the missing blobs first.',
+  },
+  DK527: {
+    title: 'Manifest too large',
+    severity: 'error',
+    explanation: 'The manifest is over the 4 MiB registries accept; it is refused before sending.',
+    fix: 'Move content from the manifest into layers.',
+  },
+  DK528: {
+    title: 'Registry server error',
+    severity: 'error',
+    explanation: 'The registry kept answering 5xx or 429, or answered something malformed, after retries.',
+    fix: "Retry later; check the registry's health.",
+  },
+  DK529: {
+    title: 'Registry credentials unreadable',
+    severity: 'error',
+    explanation: 'The Docker configuration could not be read, or a credential helper failed or is missing.',
+    fix: 'Fix ~/.docker/config.json or install the credential helper it names.',
+  },
   DK530: {
     title: 'Version already published',
     severity: 'error',

@@ -28828,7 +28828,7 @@ ucs2length.code = 'require("ajv/dist/runtime/ucs2length").default';
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3754);
+/* harmony import */ var _main__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4547);
 /**
  * The action's entry point (bundled to dist/index.js by ncc). All the work happens in main.ts.
  */
@@ -28840,7 +28840,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3754:
+/***/ 4547:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29142,6 +29142,138 @@ const codes = {
         explanation: 'The command would overwrite an existing file or directory, which it never does.',
         fix: 'Choose another name or remove the existing directory first.',
     },
+    DK510: {
+        title: 'Digest mismatch',
+        severity: 'error',
+        explanation: 'Content does not hash to the digest that names it: it is corrupt or was tampered with.',
+        fix: 'Fetch or push it again from a trusted source.',
+    },
+    DK511: {
+        title: 'Size mismatch',
+        severity: 'error',
+        explanation: 'Content is longer or shorter than its descriptor says.',
+        fix: 'Fetch or push it again from a trusted source.',
+    },
+    DK512: {
+        title: 'Secret file in package',
+        severity: 'error',
+        explanation: 'A file looks like a secret (.env, a private key, a key store, a kubeconfig, cloud credentials, a service-account key) and would be published inside the artifact.',
+        fix: 'Add it to .dkignore, or pass --allow-secret-files if it really holds no secret.',
+    },
+    DK513: {
+        title: 'Path outside the package',
+        severity: 'error',
+        explanation: 'A symbolic link resolves outside the package, or a named manifest or schema file is not below the package directory.',
+        fix: 'Copy the file into the package, make the link point inside it, or add the link to .dkignore.',
+    },
+    DK514: {
+        title: 'Unsafe or invalid archive',
+        severity: 'error',
+        explanation: 'A layer is not a valid gzip tar, or holds an absolute path, "..", a link leading outside, a hard link, a device or FIFO, a duplicate, or an entry beneath a file. Nothing is extracted.',
+        fix: 'Do not use the artifact; rebuild it with dk build.',
+    },
+    DK515: {
+        title: 'Not an OCI image layout',
+        severity: 'error',
+        explanation: 'The directory holds other files, or its oci-layout or index.json file is missing, malformed or of an unsupported version.',
+        fix: 'Point at an empty or new directory, or repair or remove the layout.',
+    },
+    DK516: {
+        title: 'Invalid tag or digest',
+        severity: 'error',
+        explanation: 'A tag must match [A-Za-z0-9_][A-Za-z0-9._-]{0,127} (no "+"), and a digest must be sha256:<64 hex digits>.',
+        fix: 'Use a valid tag, e.g. 1.0.0-rc.1 rather than 1.0.0+build.',
+    },
+    DK517: {
+        title: 'Cannot write',
+        severity: 'error',
+        explanation: 'A file or directory could not be written (permissions, a full disk), or the layout lock timed out.',
+        fix: 'Check permissions and free space; remove a stale index.json.lock if no dk is running.',
+    },
+    DK520: {
+        title: 'Invalid artifact reference',
+        severity: 'error',
+        explanation: 'The reference, host, repository, tag or digest breaks the OCI distribution rules, so it is refused before any request (registries answer such names with an unhelpful "404 page not found").',
+        fix: 'Write oci://<host>[:port]/<repository>[:<tag>|@sha256:<hex>] with a lower-case repository and a tag of 1–128 characters without "+".',
+    },
+    DK521: {
+        title: 'Registry unreachable',
+        severity: 'error',
+        explanation: 'The registry (or its token server) refused, reset or timed out the connection, also after retries.',
+        fix: 'Check the address and that the registry is running.',
+    },
+    DK522: {
+        title: 'TLS connection failed',
+        severity: 'error',
+        explanation: "The registry's certificate is not trusted, or one side is not speaking TLS.",
+        fix: "Pass --ca-file with the CA that signed the registry's certificate, or add/drop --plain-http.",
+    },
+    DK523: {
+        title: 'Registry authentication failed',
+        severity: 'error',
+        explanation: 'The registry answered 401: credentials are missing or were rejected.',
+        fix: 'Set DK_REGISTRY_USERNAME and DK_REGISTRY_PASSWORD, or docker login to the registry.',
+    },
+    DK524: {
+        title: 'Registry access denied',
+        severity: 'error',
+        explanation: 'The registry answered 403, or 401 insufficient_scope: the credentials are valid but may not pull or push this repository.',
+        fix: 'Grant the account pull (and push) on the repository.',
+    },
+    DK525: {
+        title: 'Not found in registry',
+        severity: 'error',
+        explanation: 'The manifest, blob or repository does not exist in the registry.',
+        fix: 'Check the repository name, the tag and the registry address.',
+    },
+    DK526: {
+        title: 'Registry rejected the request',
+        severity: 'error',
+        explanation: 'The registry refused the request (for example MANIFEST_INVALID or MANIFEST_BLOB_UNKNOWN); its own detail is in the message.',
+        fix: 'Correct the content, or push the missing blobs first.',
+    },
+    DK527: {
+        title: 'Manifest too large',
+        severity: 'error',
+        explanation: 'The manifest is over the 4 MiB registries accept; it is refused before sending.',
+        fix: 'Move content from the manifest into layers.',
+    },
+    DK528: {
+        title: 'Registry server error',
+        severity: 'error',
+        explanation: 'The registry kept answering 5xx or 429, or answered something malformed, after retries.',
+        fix: "Retry later; check the registry's health.",
+    },
+    DK529: {
+        title: 'Registry credentials unreadable',
+        severity: 'error',
+        explanation: 'The Docker configuration could not be read, or a credential helper failed or is missing.',
+        fix: 'Fix ~/.docker/config.json or install the credential helper it names.',
+    },
+    DK530: {
+        title: 'Version already published',
+        severity: 'error',
+        explanation: 'A version tag is immutable: it already points at another digest in the registry, so pushing would change what that version means for everyone who deployed it.',
+        fix: 'Bump metadata.version in dk.yaml. Prerelease versions (1.2.0-rc.1) may be moved with --allow-overwrite.',
+    },
+    DK531: {
+        title: 'Malformed artifact',
+        severity: 'error',
+        explanation: 'An artifact manifest or index could not be read, or the destination stored it under another digest.',
+        fix: 'Rebuild and republish the artifact; check that the registry is OCI-compliant.',
+    },
+    DK532: {
+        title: 'Artifact not found',
+        severity: 'error',
+        explanation: 'No artifact exists under that tag or digest at that location.',
+        fix: 'Check the reference (dk inspect, or list the tags), or publish the package first.',
+    },
+    DK533: {
+        title: 'Not a single package',
+        severity: 'error',
+        explanation: 'Building and publishing work on one package: a directory whose dk.yaml holds exactly one Transform.',
+        fix: 'Point the command at the package directory (the one with dk.yaml).',
+    },
 };
 function isCode(value) {
     return Object.prototype.hasOwnProperty.call(codes, value);
@@ -29342,7 +29474,53 @@ function formatPath(path) {
     return out;
 }
 
+;// CONCATENATED MODULE: ../../sdk/src/core/retry.ts
+/** Generic retries with jittered exponential backoff. Time is injected so tests never wait. */
+const realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * The delay before attempt `attempt + 1`: exponential, capped, with "equal jitter" (half fixed,
+ * half random) so that clients failing together do not retry together, yet never retry at once.
+ */
+function backoffDelay(attempt, options) {
+    const exponential = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** Math.max(0, attempt - 1));
+    const random = options.random ?? Math.random;
+    return Math.round(exponential / 2 + random() * (exponential / 2));
+}
+class RetriesExhaustedError extends Error {
+    attempts;
+    lastError;
+    constructor(attempts, lastError) {
+        super(`gave up after ${attempts} attempts`, { cause: lastError });
+        this.attempts = attempts;
+        this.lastError = lastError;
+        this.name = 'RetriesExhaustedError';
+    }
+}
+/**
+ * Runs `operation` until it succeeds, `classify` says an error is final (rethrown as is), or the
+ * attempts are used up (RetriesExhaustedError carrying the last error).
+ */
+async function retry(operation, options) {
+    const attempts = Math.max(1, Math.floor(options.attempts));
+    for (let attempt = 1;; attempt++) {
+        try {
+            return await operation(attempt);
+        }
+        catch (error) {
+            const decision = options.classify(error);
+            if (!decision.retry)
+                throw error;
+            if (attempt >= attempts)
+                throw new RetriesExhaustedError(attempt, error);
+            const delayMs = decision.delayMs ?? backoffDelay(attempt, options);
+            options.onRetry?.({ attempt, delayMs, error });
+            await options.sleep(delayMs);
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ../../sdk/src/core/index.ts
+
 
 
 

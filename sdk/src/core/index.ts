@@ -2,3 +2,4 @@ export * from './clock';
 export * from './errors';
 export * from './logger';
 export * from './issue';
+export * from './retry';

@@ -27,8 +27,6 @@ export interface RetryOptions extends BackoffOptions {
   onRetry?: (event: { attempt: number; delayMs: number; error: unknown }) => void;
 }
 
-export const defaultBackoff: BackoffOptions = { baseDelayMs: 250, maxDelayMs: 8_000 };
-
 /**
  * The delay before attempt `attempt + 1`: exponential, capped, with "equal jitter" (half fixed,
  * half random) so that clients failing together do not retry together, yet never retry at once.

@@ -170,14 +170,6 @@ export class RegistryAuth {
     this.cache = options.cache ?? new AuthCache();
   }
 
-  private get challenge(): HostChallenge | undefined {
-    return this.cache.challenges.get(this.options.host);
-  }
-
-  private set challenge(challenge: HostChallenge) {
-    this.cache.challenges.set(this.options.host, challenge);
-  }
-
   private tokenKey(wanted: readonly string[]): string {
     return `${this.options.host} ${wanted.join(' ')}`;
   }
@@ -189,7 +181,7 @@ export class RegistryAuth {
 
   /** The header for a request needing `scopes`, once the host's scheme is known (saves a 401 round trip). */
   async authorization(scopes: readonly string[]): Promise<string | undefined> {
-    const challenge = this.challenge;
+    const challenge = this.cache.challenges.get(this.options.host);
     if (!challenge) return undefined;
     if (challenge.scheme === 'basic') return this.basicHeader();
     const wanted = normalizeScopes(scopes);
@@ -211,16 +203,16 @@ export class RegistryAuth {
     let header: string | undefined;
     if (bearer?.params.realm) {
       const challenge: HostChallenge = { scheme: 'bearer', realm: bearer.params.realm, service: bearer.params.service };
-      this.challenge = challenge;
+      this.cache.challenges.set(this.options.host, challenge);
       const wanted = normalizeScopes([...scopes, ...splitScopes(bearer.params.scope)]);
       const key = this.tokenKey(wanted);
+      const refused = previous !== undefined && this.cache.tokens.get(key)?.header === previous;
       // A token for exactly these scopes was refused as insufficient: a new one would be no better.
-      if (bearer.params.error === 'insufficient_scope' && previous !== undefined && this.cache.tokens.get(key)?.header === previous)
-        return undefined;
+      if (refused && bearer.params.error === 'insufficient_scope') return undefined;
       this.cache.tokens.delete(key);
       header = await this.fetchToken(challenge, wanted);
     } else if (basic) {
-      this.challenge = { scheme: 'basic' };
+      this.cache.challenges.set(this.options.host, { scheme: 'basic' });
       header = await this.basicHeader();
     }
     return header === previous ? undefined : header;

@@ -39,7 +39,10 @@ export async function buildPackage(options: BuildPackageOptions): Promise<BuildP
   if (lint.counts.errors > 0 || lint.ioFailure) return { ok: false, lint };
   const packageFile = lint.manifests.find((m) => m.kind === 'Transform' && path.dirname(m.file) === lint.root);
   if (!packageFile || lint.transforms.length !== 1) {
-    throw new DataKitError('DK533', `${options.dir} is not one package: expected a dk.yaml with one Transform, found ${lint.transforms.length} Transforms`);
+    throw new DataKitError(
+      'DK533',
+      `${options.dir} is not one package: expected a dk.yaml with one Transform, found ${lint.transforms.length} Transforms`,
+    );
   }
   const git = await readGitSourceInfo(lint.root);
   const sourceDateEpoch = options.sourceDateEpoch ?? git.commitTime;
@@ -59,7 +62,8 @@ export async function buildPackage(options: BuildPackageOptions): Promise<BuildP
   };
   if (revision) annotations[annotationKeys.revision] = revision;
   if (sourceUrl) annotations[annotationKeys.source] = sourceUrl;
-  if (sourceDateEpoch !== undefined) annotations[annotationKeys.created] = new Date(sourceDateEpoch * 1000).toISOString().replace('.000Z', 'Z');
+  if (sourceDateEpoch !== undefined)
+    annotations[annotationKeys.created] = new Date(sourceDateEpoch * 1000).toISOString().replace('.000Z', 'Z');
   const target = new OciLayoutTarget(options.layoutDir);
   const manifestFiles = lint.manifests.map((m) => m.file).filter((f, i, all) => all.indexOf(f) === i);
   logger.debug({ files: manifestFiles.length }, 'bundling');

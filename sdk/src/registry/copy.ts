@@ -62,13 +62,22 @@ function parseJson<T>(bytes: Buffer, what: string): T {
 }
 
 /** Copies a manifest's blobs (or an index's manifests) and then the manifest itself. */
-export async function copyManifestContent(source: Target, manifest: Descriptor, destination: Target, options: CopyOptions = {}): Promise<void> {
+export async function copyManifestContent(
+  source: Target,
+  manifest: Descriptor,
+  destination: Target,
+  options: CopyOptions = {},
+): Promise<void> {
   const logger = options.logger ?? silentLogger;
   const fetched = await source.fetchManifest(manifest.digest);
   if (indexTypes.has(fetched.descriptor.mediaType)) {
     const index = parseJson<ImageIndex>(fetched.bytes, `index ${manifest.digest}`);
     for (const child of index.manifests) {
-      await copyManifestContent(source, child, destination, { logger, referrers: false, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+      await copyManifestContent(source, child, destination, {
+        logger,
+        referrers: false,
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      });
     }
   } else {
     const image = parseJson<ImageManifest>(fetched.bytes, `manifest ${manifest.digest}`);

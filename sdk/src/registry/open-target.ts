@@ -67,7 +67,15 @@ export function openArtifactLocation(spec: string, options: OpenTargetOptions): 
 export function packageLocation(prefix: string, packageName: string): string {
   const trimmed = prefix.replace(/\/+$/, '');
   if (trimmed.startsWith(layoutScheme)) return `${trimmed}/${packageName}`;
-  if (/[:@][^/]*$/.test(trimmed.slice(trimmed.indexOf('//') + 2).split('/').slice(1).join('/'))) {
+  if (
+    /[:@][^/]*$/.test(
+      trimmed
+        .slice(trimmed.indexOf('//') + 2)
+        .split('/')
+        .slice(1)
+        .join('/'),
+    )
+  ) {
     throw new UsageError('DK520', `--registry ${prefix}: name a registry and repository prefix, without a tag or digest`);
   }
   return `${trimmed}/${packageName}`;

@@ -53,6 +53,10 @@ export async function pushArtifact(options: PushOptions): Promise<PushResult> {
       },
     );
   }
-  await copyManifestContent(source, manifest, destination, { tag, logger, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  await copyManifestContent(source, manifest, destination, {
+    tag,
+    logger,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
   return { digest: manifest.digest, pushed: true, ...(existing ? { replaced: existing.digest } : {}) };
 }

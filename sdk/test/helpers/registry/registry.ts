@@ -5,7 +5,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { makeServerCertificate, makeSigningCertificate } from './certs';
+import { makeServerCertificate, makeSigningCertificate, type TlsFiles } from './certs';
 import { freePort, run } from './process';
 import { startTokenServer, type TokenServer, type TokenServerOptions } from './token-server';
 
@@ -87,24 +87,8 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
       );
     }
 
-    const port = await freePort();
-    lines.push('http:', `  addr: 127.0.0.1:${port}`, `  secret: ${randomBytes(16).toString('hex')}`);
-    if (tls) lines.push('  tls:', `    certificate: ${JSON.stringify(tls.certFile)}`, `    key: ${JSON.stringify(tls.keyFile)}`);
-    const config = path.join(dir, 'config.yml');
-    await writeFile(config, `${lines.join('\n')}\n`);
-
-    const child = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const output: string[] = [];
-    child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
-    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const { child, port, output, exited } = await launch(dir, lines, tls);
     const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
-    try {
-      await waitUntilServing(url, tls?.caFile, child);
-    } catch (error) {
-      child.kill('SIGKILL');
-      throw new Error(`docker-registry did not start: ${(error as Error).message}\n${output.join('')}`);
-    }
 
     return {
       host: `127.0.0.1:${port}`,
@@ -132,12 +116,50 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
   }
 }
 
+interface Launched {
+  child: ChildProcess;
+  port: number;
+  output: string[];
+  exited: Promise<void>;
+}
+
+/** Writes the config with a free port and starts the registry; tries other ports if one was taken meanwhile. */
+async function launch(dir: string, lines: readonly string[], tls: TlsFiles | undefined): Promise<Launched> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const config = path.join(dir, 'config.yml');
+    const http = ['http:', `  addr: 127.0.0.1:${port}`, `  secret: ${randomBytes(16).toString('hex')}`];
+    if (tls) http.push('  tls:', `    certificate: ${JSON.stringify(tls.certFile)}`, `    key: ${JSON.stringify(tls.keyFile)}`);
+    await writeFile(config, `${[...lines, ...http].join('\n')}\n`);
+
+    const child = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const output: string[] = [];
+    const spawned = new Promise<void>((_resolve, reject) =>
+      child.once('error', (error) => reject(new Error(`cannot run docker-registry (apt-get install docker-registry): ${error.message}`))),
+    );
+    child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+    const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+    try {
+      await Promise.race([waitUntilServing(`${tls ? 'https' : 'http'}://127.0.0.1:${port}`, tls?.caFile, child), spawned]);
+      return { child, port, output, exited };
+    } catch (error) {
+      child.kill('SIGKILL');
+      await exited;
+      const log = output.join('');
+      if (attempt < 3 && /address already in use/.test(log)) continue;
+      throw new Error(`docker-registry did not start: ${(error as Error).message}\n${log}`);
+    }
+  }
+}
+
 async function waitUntilServing(url: string, caFile: string | undefined, child: ChildProcess): Promise<void> {
   const ca = caFile ? await readFile(caFile) : undefined;
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`exited with code ${child.exitCode}`);
-    if (await answers(`${url}/v2/`, ca)) return;
+    // Ours, not whatever else may have taken the port: distribution names its API version.
+    if ((await answers(`${url}/v2/`, ca)) && child.exitCode === null) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error('GET /v2/ did not answer within 15 s');
@@ -147,7 +169,7 @@ function answers(url: string, ca: Buffer | undefined): Promise<boolean> {
   return new Promise((resolve) => {
     const request = (url.startsWith('https') ? https : http).get(url, ca ? { ca } : {}, (response) => {
       response.resume();
-      resolve(true);
+      resolve(response.headers['docker-distribution-api-version'] === 'registry/2.0');
     });
     request.on('error', () => resolve(false));
   });

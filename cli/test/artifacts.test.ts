@@ -44,7 +44,12 @@ async function listFiles(dir: string): Promise<Map<string, string>> {
   for (const entry of (await readdir(dir, { recursive: true, withFileTypes: true })) as import('node:fs').Dirent[]) {
     if (!entry.isFile()) continue;
     const full = path.join(entry.parentPath, entry.name);
-    files.set(path.relative(dir, full), createHash('sha256').update(await readFile(full)).digest('hex'));
+    files.set(
+      path.relative(dir, full),
+      createHash('sha256')
+        .update(await readFile(full))
+        .digest('hex'),
+    );
   }
   return files;
 }
@@ -101,7 +106,12 @@ describe('publish, pull, rebuild', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('DK530');
     expect(refused.stderr).toContain(first.digest);
-    const inspected = await json<{ descriptor: { digest: string } }>('inspect', `oci://${registry.host}/immutable/demo:0.1.0`, '-o', 'json');
+    const inspected = await json<{ descriptor: { digest: string } }>(
+      'inspect',
+      `oci://${registry.host}/immutable/demo:0.1.0`,
+      '-o',
+      'json',
+    );
     expect(inspected.descriptor.digest).toBe(first.digest);
   });
 
@@ -137,6 +147,25 @@ describe('publish, pull, rebuild', () => {
   });
 });
 
+describe('pull verifies', () => {
+  it('refuses a corrupted blob and extracts nothing', async () => {
+    await dk('init', 'demo', '--runtime', 'generic-node');
+    const published = await json<Published>('publish', 'demo', '--registry', `oci://${registry.host}/corrupt`, '--json');
+    const manifest = JSON.parse((await dk('inspect', `oci://${registry.host}/corrupt/demo:0.1.0`, '-o', 'json')).stdout).manifest as {
+      layers: { digest: string }[];
+    };
+    const blob = registry.blobPath(manifest.layers[1]!.digest);
+    const bytes = await readFile(blob);
+    bytes[bytes.length - 1] ^= 0xff;
+    await writeFile(blob, bytes);
+    const pulled = await dk('pull', `oci://${registry.host}/corrupt/demo@${published.digest}`, '--output', 'out');
+    expect(pulled.code).toBe(1);
+    expect(pulled.stderr).toContain('DK510');
+    await expect(readdir(path.join(cwd, 'out'))).rejects.toThrow();
+    expect((await readdir(cwd)).filter((f) => f.startsWith('out') || f.startsWith('.out'))).toEqual([]);
+  });
+});
+
 describe('copy and inspect', () => {
   it('copies layout → registry → layout, and reads what skopeo pushed', async () => {
     await dk('init', 'demo', '--runtime', 'generic-go');
@@ -145,11 +174,22 @@ describe('copy and inspect', () => {
     expect(toRegistry.code, toRegistry.stderr).toBe(0);
     const back = await dk('copy', `oci://${registry.host}/copied/demo@${built.digest}`, 'oci-layout:airgap:0.1.0');
     expect(back.code, back.stderr).toBe(0);
-    const inspected = await json<{ descriptor: { digest: string }; config: { name: string; runtime: string } }>('inspect', 'oci-layout:airgap:0.1.0', '-o', 'json');
+    const inspected = await json<{ descriptor: { digest: string }; config: { name: string; runtime: string } }>(
+      'inspect',
+      'oci-layout:airgap:0.1.0',
+      '-o',
+      'json',
+    );
     expect(inspected.descriptor.digest).toBe(built.digest);
     expect(inspected.config).toMatchObject({ name: 'demo', runtime: 'generic-go' });
 
-    await run('skopeo', ['--insecure-policy', 'copy', '--dest-tls-verify=false', `oci:${path.join(cwd, '.dk/build/demo')}:0.1.0`, `docker://${registry.host}/by-skopeo/demo:0.1.0`]);
+    await run('skopeo', [
+      '--insecure-policy',
+      'copy',
+      '--dest-tls-verify=false',
+      `oci:${path.join(cwd, '.dk/build/demo')}:0.1.0`,
+      `docker://${registry.host}/by-skopeo/demo:0.1.0`,
+    ]);
     const pulled = await dk('pull', `oci://${registry.host}/by-skopeo/demo:0.1.0`, '--output', 'from-skopeo');
     expect(pulled.code, pulled.stderr).toBe(0);
     expect((await listFiles(path.join(cwd, 'from-skopeo'))).get('dk.yaml')).toBe((await listFiles(path.join(cwd, 'demo'))).get('dk.yaml'));
@@ -166,7 +206,11 @@ describe('copy and inspect', () => {
   });
 
   it('refuses invalid references before any request, and reports missing artifacts', async () => {
-    for (const ref of [`oci://${registry.host}/UPPER/demo:1.0.0`, `oci://${registry.host}/team/demo:1.0.0+build`, `oci://${registry.host}/team/demo:${'x'.repeat(129)}`]) {
+    for (const ref of [
+      `oci://${registry.host}/UPPER/demo:1.0.0`,
+      `oci://${registry.host}/team/demo:1.0.0+build`,
+      `oci://${registry.host}/team/demo:${'x'.repeat(129)}`,
+    ]) {
       const result = await dk('inspect', ref);
       expect(result.code, ref).toBe(2);
       expect(result.stderr).toContain('DK520');

@@ -156,7 +156,7 @@ describe('pull verifies', () => {
     };
     const blob = registry.blobPath(manifest.layers[1]!.digest);
     const bytes = await readFile(blob);
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
     await writeFile(blob, bytes);
     const pulled = await dk('pull', `oci://${registry.host}/corrupt/demo@${published.digest}`, '--output', 'out');
     expect(pulled.code).toBe(1);

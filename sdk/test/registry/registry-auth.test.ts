@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mediaTypes } from '@datakit/contracts';
 import { createCredentialProvider } from '../../src/registry/credentials';
-import { RegistryError } from '../../src/registry/registry-http';
+import { RegistryError } from '../../src/registry/registry-errors';
 import { RegistryTarget, type RegistryTargetOptions } from '../../src/registry/registry-target';
 import {
   bufferSource,

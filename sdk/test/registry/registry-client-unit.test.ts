@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { mediaTypes } from '@datakit/contracts';
 import type { Clock } from '../../src/core/clock';
 import type { Logger } from '../../src/core/logger';
-import { AuthCache, normalizeScopes, parseWwwAuthenticate, splitScopes, type FetchInit, type FetchLike } from '../../src/registry/auth';
+import { AuthCache } from '../../src/registry/auth';
+import type { FetchInit, FetchLike } from '../../src/registry/https-fetch';
+import { normalizeScopes, splitScopes } from '../../src/registry/scopes';
+import { parseWwwAuthenticate } from '../../src/registry/www-authenticate';
 import { RegistryTarget, type RegistryTargetOptions } from '../../src/registry/registry-target';
 import { describeBytes, fastSleep, readAll } from '../helpers/registry';
 

@@ -5,7 +5,8 @@ import { systemClock } from '../../src/core/clock';
 import { silentLogger } from '../../src/core/logger';
 import { RegistryAuth } from '../../src/registry/auth';
 import type { Descriptor } from '../../src/registry/descriptor';
-import { defaultRetryPolicy, RegistryError, RegistryHttp } from '../../src/registry/registry-http';
+import { RegistryError } from '../../src/registry/registry-errors';
+import { defaultRetryPolicy, RegistryHttp } from '../../src/registry/registry-http';
 import { RegistryTarget, type RegistryTargetOptions } from '../../src/registry/registry-target';
 import {
   bufferSource,

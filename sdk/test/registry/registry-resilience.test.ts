@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mediaTypes } from '@datakit/contracts';
 import { fixedClock } from '../../src/core/clock';
 import type { Logger } from '../../src/core/logger';
-import type { FetchInit, FetchLike } from '../../src/registry/auth';
+import type { FetchInit, FetchLike } from '../../src/registry/https-fetch';
 import { RegistryTarget, type RegistryTargetOptions } from '../../src/registry/registry-target';
 import {
   bufferSource,

@@ -1,4 +1,4 @@
-import type { FetchInit, FetchLike } from '../../../src/registry/auth';
+import type { FetchInit, FetchLike } from '../../../src/registry/https-fetch';
 
 export interface RecordedRequest {
   method: string;

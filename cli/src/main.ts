@@ -90,7 +90,10 @@ function buildProgram(ctx: CommandContext, setExit: (code: number) => void): Com
       .command('publish')
       .description('lint, build and push the package under its version; published versions never change')
       .argument('[dir]', 'package directory', '.')
-      .option('--registry <oci://host/prefix|oci-layout:PATH>', 'where to publish (default DK_REGISTRY, .dk/config.yaml, else the local layout .dk/oci)')
+      .option(
+        '--registry <oci://host/prefix|oci-layout:PATH>',
+        'where to publish (default DK_REGISTRY, .dk/config.yaml, else the local layout .dk/oci)',
+      )
       .option('--tag <tag>', 'an extra tag besides the version')
       .option('--allow-overwrite', 'let a prerelease version (x.y.z-…) move to the new digest')
       .option('--allow-secret-files', 'bundle files that look like secrets (.env, keys) anyway')

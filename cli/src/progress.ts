@@ -26,6 +26,8 @@ export function createProgressBar(io: CliIo, enabled: boolean, clock: Clock): ((
     const seconds = Math.max(0.001, (now - started.get(digest)!) / 1000);
     const filled = Math.round((width * transferred) / total);
     const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
-    io.stderr(`\r  ${digest.slice(7, 19)} ${bar} ${formatBytes(transferred)} / ${formatBytes(total)}  ${formatBytes(transferred / seconds)}/s${done ? '\n' : ''}`);
+    io.stderr(
+      `\r  ${digest.slice(7, 19)} ${bar} ${formatBytes(transferred)} / ${formatBytes(total)}  ${formatBytes(transferred / seconds)}/s${done ? '\n' : ''}`,
+    );
   };
 }

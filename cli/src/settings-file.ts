@@ -22,7 +22,8 @@ async function readSettings(file: string): Promise<SettingsFile | undefined> {
     throw new UsageError('DK123', `${file}: not valid YAML (${(error as Error).message.split('\n')[0]})`);
   }
   if (value === null || value === undefined) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw new UsageError('DK123', `${file}: expected a mapping such as "registry: oci://host/team"`);
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new UsageError('DK123', `${file}: expected a mapping such as "registry: oci://host/team"`);
   const registry = (value as Record<string, unknown>).registry;
   if (registry !== undefined && typeof registry !== 'string') throw new UsageError('DK123', `${file}: registry must be a string`);
   return registry === undefined ? {} : { registry };

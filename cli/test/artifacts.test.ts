@@ -97,6 +97,13 @@ describe('publish, pull, rebuild', () => {
     expect(again).toMatchObject({ pushed: false, digest: first.digest });
   });
 
+  it('an output layout inside the package is never packaged, so rebuilds stay identical', async () => {
+    await dk('init', 'demo', '--runtime', 'generic-node');
+    const first = await json<{ digest: string }>('build', 'demo', '--output', 'oci-layout:demo/out', '--json');
+    const second = await json<{ digest: string }>('build', 'demo', '--output', 'oci-layout:demo/out', '--json');
+    expect(second.digest).toBe(first.digest);
+  });
+
   it('refuses changed content under a published version, naming both digests, and the tag stays', async () => {
     await dk('init', 'demo', '--runtime', 'generic-node');
     const prefix = `oci://${registry.host}/immutable`;

@@ -71,7 +71,13 @@ export async function runBuild(dir: string | undefined, flags: BuildFlags, ctx: 
   const reference = `oci-layout:${shownLayout}@${built.manifest.digest}`;
   const size = await artifactSize(built);
   if (flags.json) {
-    ctx.io.stdout(JSON.stringify({ name: built.config.name, version: built.config.version, digest: built.manifest.digest, size, reference, tag: built.tag }, null, 2) + '\n');
+    ctx.io.stdout(
+      JSON.stringify(
+        { name: built.config.name, version: built.config.version, digest: built.manifest.digest, size, reference, tag: built.tag },
+        null,
+        2,
+      ) + '\n',
+    );
   } else {
     ctx.io.stdout(
       `Built ${built.config.name} ${built.config.version}\n  digest:    ${built.manifest.digest}\n  size:      ${formatBytes(size)}\n  reference: ${reference}\n  tag:       oci-layout:${shownLayout}:${built.tag}\n`,

@@ -26,7 +26,12 @@ export async function runInspect(ref: string, flags: InspectFlags, ctx: CommandC
     ctx.io.stdout(JSON.stringify({ reference: `${target.location}@${descriptor.digest}`, descriptor, manifest, config }, null, 2) + '\n');
     return 0;
   }
-  const lines = [`${target.location}@${descriptor.digest}`, `  media type:    ${descriptor.mediaType}`, `  artifact type: ${manifest.artifactType ?? '(none)'}`, `  size:          ${formatBytes(descriptor.size)}`];
+  const lines = [
+    `${target.location}@${descriptor.digest}`,
+    `  media type:    ${descriptor.mediaType}`,
+    `  artifact type: ${manifest.artifactType ?? '(none)'}`,
+    `  size:          ${formatBytes(descriptor.size)}`,
+  ];
   lines.push(`  config:        ${manifest.config.digest} (${manifest.config.mediaType}, ${formatBytes(manifest.config.size)})`);
   lines.push('  layers:');
   for (const layer of manifest.layers) lines.push(`    ${layer.digest}  ${formatBytes(layer.size).padStart(10)}  ${layer.mediaType}`);
@@ -34,7 +39,9 @@ export async function runInspect(ref: string, flags: InspectFlags, ctx: CommandC
     lines.push('  annotations:');
     for (const [k, v] of Object.entries(manifest.annotations).sort()) lines.push(`    ${k}: ${v}`);
   }
-  const c = config as { name?: string; version?: string; runtime?: string; mode?: string; inputs?: { dataset: string }[]; outputs?: { dataset: string }[] } | undefined;
+  const c = config as
+    | { name?: string; version?: string; runtime?: string; mode?: string; inputs?: { dataset: string }[]; outputs?: { dataset: string }[] }
+    | undefined;
   if (c?.name) {
     lines.push('  package:');
     lines.push(`    ${c.name} ${c.version ?? ''} (${c.runtime ?? '?'}, ${c.mode ?? '?'})`);

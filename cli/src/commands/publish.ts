@@ -22,7 +22,10 @@ export async function runPublish(dir: string | undefined, flags: PublishFlags, c
   const built = await lintAndBuild(dir, (name) => defaultBuildLayout(ctx.config.cwd, name), flags, ctx);
   if ('exitCode' in built) return built.exitCode;
   const prefix = registry ?? `oci-layout:${path.join(ctx.config.cwd, '.dk', 'oci')}`;
-  if (!registry && !flags.json) ctx.io.stderr(`dk: no registry configured (--registry, DK_REGISTRY or .dk/config.yaml): publishing to the local OCI layout ${path.relative(ctx.config.cwd, path.join(ctx.config.cwd, '.dk', 'oci', built.config.name))}\n`);
+  if (!registry && !flags.json)
+    ctx.io.stderr(
+      `dk: no registry configured (--registry, DK_REGISTRY or .dk/config.yaml): publishing to the local OCI layout ${path.relative(ctx.config.cwd, path.join(ctx.config.cwd, '.dk', 'oci', built.config.name))}\n`,
+    );
   const { target: destination } = openArtifactLocation(packageLocation(prefix, built.config.name), targetOptions(flags, ctx));
   const tags = [built.config.version, ...(flags.tag && flags.tag !== built.config.version ? [flags.tag] : [])];
   const results = [];
@@ -41,10 +44,25 @@ export async function runPublish(dir: string | undefined, flags: PublishFlags, c
   }
   const reference = `${destination.location}@${built.manifest.digest}`;
   if (flags.json) {
-    ctx.io.stdout(JSON.stringify({ name: built.config.name, version: built.config.version, digest: built.manifest.digest, reference, tags, pushed: results.some((r) => r.pushed) }, null, 2) + '\n');
+    ctx.io.stdout(
+      JSON.stringify(
+        {
+          name: built.config.name,
+          version: built.config.version,
+          digest: built.manifest.digest,
+          reference,
+          tags,
+          pushed: results.some((r) => r.pushed),
+        },
+        null,
+        2,
+      ) + '\n',
+    );
   } else {
     const verb = results.some((r) => r.pushed) ? 'Published' : 'Already published (nothing uploaded):';
-    ctx.io.stdout(`${verb} ${built.config.name} ${built.config.version}\n  digest:    ${built.manifest.digest}\n  reference: ${reference}\n  tags:      ${tags.map((t) => `${destination.location}:${t}`).join(', ')}\n`);
+    ctx.io.stdout(
+      `${verb} ${built.config.name} ${built.config.version}\n  digest:    ${built.manifest.digest}\n  reference: ${reference}\n  tags:      ${tags.map((t) => `${destination.location}:${t}`).join(', ')}\n`,
+    );
     for (const r of results) if (r.replaced) ctx.io.stdout(`  moved from ${r.replaced}\n`);
   }
   return 0;

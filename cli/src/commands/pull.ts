@@ -12,9 +12,15 @@ export interface PullFlags extends RegistryFlags {
 export async function runPull(ref: string, flags: PullFlags, ctx: CommandContext): Promise<number> {
   const { target, reference } = openArtifactLocation(ref, targetOptions(flags, ctx));
   if (!reference) throw new UsageError('DK123', `${ref}: name a tag or a digest (…:1.0.0 or …@sha256:…)`);
-  const name = target.location.replace(/\/+$/, '').split('/').pop()!.replace(/^oci-layout:/, '');
+  const name = target.location
+    .replace(/\/+$/, '')
+    .split('/')
+    .pop()!
+    .replace(/^oci-layout:/, '');
   const dest = path.resolve(ctx.config.cwd, flags.output ?? name);
   const extracted = await extractArtifact(target, reference, dest);
-  ctx.io.stdout(`Pulled ${ref}\n  digest: ${extracted.manifest.digest}\n  into:   ${path.relative(ctx.config.cwd, dest) || '.'} (${extracted.files} files)\n`);
+  ctx.io.stdout(
+    `Pulled ${ref}\n  digest: ${extracted.manifest.digest}\n  into:   ${path.relative(ctx.config.cwd, dest) || '.'} (${extracted.files} files)\n`,
+  );
   return 0;
 }

@@ -67,6 +67,7 @@ export async function buildPackage(options: BuildPackageOptions): Promise<BuildP
   const target = new OciLayoutTarget(options.layoutDir);
   const manifestFiles = lint.manifests.map((m) => m.file).filter((f, i, all) => all.indexOf(f) === i);
   logger.debug({ files: manifestFiles.length }, 'bundling');
+  const cacheFile = `${target.root}.layer-cache.json`;
   const built = await buildArtifact({
     packageDir: lint.root,
     manifestFiles,
@@ -76,7 +77,8 @@ export async function buildPackage(options: BuildPackageOptions): Promise<BuildP
     tag: config.version,
     ...(options.compressionLevel !== undefined ? { compressionLevel: options.compressionLevel } : {}),
     ...(options.allowSecretFiles ? { allowSecretFiles: true } : {}),
-    layerCache: fileLayerCache(`${target.root}.layer-cache.json`),
+    layerCache: fileLayerCache(cacheFile),
+    exclude: [cacheFile],
   });
   return { ok: true, lint, config, manifest: built.manifest, target, tag: config.version };
 }

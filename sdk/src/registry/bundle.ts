@@ -42,6 +42,8 @@ export interface BuildArtifactOptions {
   tempDir?: string;
   /** Remembers built layers by the stamps of their files, so an unchanged package is not re-compressed. */
   layerCache?: LayerCache;
+  /** Absolute paths never packaged (build byproducts that may sit inside the package). */
+  exclude?: readonly string[];
 }
 
 /** A layer already built, by a key derived from its entries' stamps and the compression level. */
@@ -81,7 +83,9 @@ export async function buildArtifact(options: BuildArtifactOptions): Promise<Buil
     ...(options.schemaFiles ? { schemaFiles: options.schemaFiles } : {}),
     ...(options.allowSecretFiles ? { allowSecretFiles: true } : {}),
     // An output layout inside the package must not package itself.
-    ...(target instanceof OciLayoutTarget ? { exclude: [target.root] } : {}),
+    ...(target instanceof OciLayoutTarget || options.exclude
+      ? { exclude: [...(target instanceof OciLayoutTarget ? [target.root] : []), ...(options.exclude ?? [])] }
+      : {}),
   });
   const staging = await scratchFor(target, options.tempDir);
   try {

@@ -25,14 +25,20 @@ export interface PushResult {
   replaced?: string;
 }
 
-/** Whether a tag may be moved at all: only prerelease versions, and only when asked. */
+/** Release versions (1.2.3) never move; prerelease versions (1.2.3-rc.1) move only when asked. */
 export function isMovableTag(tag: string): boolean {
   return valid(tag) !== null && prerelease(tag) !== null;
 }
 
+/** Tags that are not versions (latest, edge, a branch name) are channels: they follow each publish. */
+export function isChannelTag(tag: string): boolean {
+  return valid(tag) === null;
+}
+
 /**
  * Pushes an artifact under an immutable version tag: the same digest again is a success without
- * upload, another digest is refused naming both (prerelease tags may move with allowOverwrite).
+ * upload, another digest is refused naming both (prerelease tags may move with allowOverwrite;
+ * channel tags such as latest always follow).
  */
 export async function pushArtifact(options: PushOptions): Promise<PushResult> {
   const { source, manifest, destination, tag } = options;
@@ -42,7 +48,7 @@ export async function pushArtifact(options: PushOptions): Promise<PushResult> {
     logger.info({ tag, digest: manifest.digest }, 'already published');
     return { digest: manifest.digest, pushed: false };
   }
-  if (existing && !(options.allowOverwrite && isMovableTag(tag))) {
+  if (existing && !isChannelTag(tag) && !(options.allowOverwrite && isMovableTag(tag))) {
     throw new DataKitError(
       'DK530',
       `${destination.location}:${tag} already exists as ${existing.digest}; this build is ${manifest.digest}. Published versions are immutable.`,

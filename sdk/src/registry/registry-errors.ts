@@ -86,14 +86,10 @@ export function answerError(answer: ErrorAnswer, request: RequestSummary, origin
       });
     }
     const which = source ? `the credentials from ${source} were rejected` : 'no credentials were found';
-    return new RegistryError(
-      registryCodes.unauthorized,
-      `authentication failed for ${host} (${which}): check DK_REGISTRY_USERNAME/DK_REGISTRY_PASSWORD or docker login ${host}`,
-      {
-        ...base,
-        hint: authenticationHint(host),
-      },
-    );
+    return new RegistryError(registryCodes.unauthorized, `authentication failed for ${host} (${which})`, {
+      ...base,
+      hint: authenticationHint(host),
+    });
   }
   if (status === 403 || codes.includes('DENIED')) {
     return new RegistryError(registryCodes.denied, `${what}: access denied by ${host}${detail}`, {

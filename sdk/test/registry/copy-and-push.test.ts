@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyArtifact } from '../../src/registry/copy';
 import type { Descriptor } from '../../src/registry/descriptor';
 import { OciLayoutTarget } from '../../src/registry/oci-layout';
-import { pushArtifact, isMovableTag } from '../../src/registry/publish';
+import { isChannelTag, isMovableTag, pushArtifact } from '../../src/registry/publish';
 import { RegistryTarget } from '../../src/registry/registry-target';
 import { bufferSource, describeBytes, imageManifest, startRegistry, type TestRegistry } from '../helpers/registry';
 import { tempDir } from './helpers/bundle-fixtures';
@@ -94,9 +94,21 @@ describe('pushArtifact', () => {
     });
   });
 
-  it('only prerelease versions are movable tags', () => {
+  it('only prerelease versions are movable tags; channel tags follow every publish', async () => {
     expect(isMovableTag('1.0.0-rc.1')).toBe(true);
     expect(isMovableTag('1.0.0')).toBe(false);
-    expect(isMovableTag('latest')).toBe(false);
+    expect(isChannelTag('latest')).toBe(true);
+    expect(isChannelTag('1.0.0')).toBe(false);
+    const first = new OciLayoutTarget(await tempDir());
+    const second = new OciLayoutTarget(await tempDir());
+    const a = (await seedLayout(first, 'one')).artifact;
+    const b = (await seedLayout(second, 'two')).artifact;
+    const remote = new RegistryTarget({ host: registry.host, repository: 'channel/demo' });
+    await pushArtifact({ source: first, manifest: a, destination: remote, tag: 'latest' });
+    expect(await pushArtifact({ source: second, manifest: b, destination: remote, tag: 'latest' })).toMatchObject({
+      pushed: true,
+      replaced: a.digest,
+    });
+    expect((await remote.resolve('latest'))?.digest).toBe(b.digest);
   });
 });

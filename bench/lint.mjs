@@ -5,19 +5,31 @@
 // bench/results/lint.json. Benchmarks report, they don't gate: the exit code is 0 whenever the
 // measurements could be taken, even if a target is missed (a FAIL line says so). It is non-zero
 // only when the tool itself fails (the CLI is missing, `dk init` fails, the tree does not lint clean, …).
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  BenchError,
+  expectSuccess,
+  gnuTime,
+  machineInfo,
+  machineLine,
+  ms,
+  rssMB,
+  run,
+  runMeasured,
+  sample,
+  table,
+  verdict,
+} from './lib/harness.mjs';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(benchDir, '..');
 const dkBin = path.join(repoRoot, 'cli', 'bin', 'dk.js');
 const dkBundle = path.join(repoRoot, 'cli', 'dist', 'dk.mjs');
 const resultsFile = path.join(benchDir, 'results', 'lint.json');
-const gnuTime = '/usr/bin/time';
 
 const config = {
   warmups: Number(process.env.BENCH_WARMUPS ?? 3),
@@ -32,97 +44,6 @@ const targets = {
   treeWallSeconds: 3.0,
   treePeakRssMB: 300,
 };
-
-class BenchError extends Error {}
-
-// ---------------------------------------------------------------------------------------------
-// Process helpers
-
-/**
- * Runs a command to completion; resolves with its exit code, output and the wall time in
- * milliseconds measured with process.hrtime from just before spawn to the child's exit.
- */
-function run(command, args, options = {}) {
-  return new Promise((resolve, reject) => {
-    const start = process.hrtime.bigint();
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const stdout = [];
-    const stderr = [];
-    child.stdout.on('data', (chunk) => stdout.push(chunk));
-    child.stderr.on('data', (chunk) => stderr.push(chunk));
-    child.on('error', reject);
-    // 'exit' rather than 'close': the time is the child's lifetime, not the draining of its pipes.
-    let ms;
-    child.on('exit', () => {
-      ms = Number(process.hrtime.bigint() - start) / 1e6;
-    });
-    child.on('close', (code, signal) => {
-      resolve({
-        code: code ?? (signal ? 128 : 1),
-        signal,
-        ms,
-        stdout: Buffer.concat(stdout).toString('utf8'),
-        stderr: Buffer.concat(stderr).toString('utf8'),
-      });
-    });
-  });
-}
-
-/** Runs a command under GNU time to also get its peak RSS (KB); the wall time includes time's own tiny overhead. */
-async function runMeasured(command, args, options = {}, rssFile) {
-  if (!rssFile) return { ...(await run(command, args, options)), rssKB: null };
-  const result = await run(gnuTime, ['-f', '%M', '-o', rssFile, command, ...args], options);
-  const text = await readFile(rssFile, 'utf8').catch(() => '');
-  // GNU time writes "Command exited with non-zero status N" before the format line when the command fails.
-  const lines = text.trim().split('\n');
-  const rssKB = Number(lines[lines.length - 1]);
-  return { ...result, rssKB: Number.isFinite(rssKB) && rssKB > 0 ? rssKB : null };
-}
-
-function expectSuccess(what, result) {
-  if (result.code !== 0) {
-    const output = (result.stdout + result.stderr).trim().split('\n').slice(0, 40).join('\n');
-    throw new BenchError(`${what} exited with ${result.code}${result.signal ? ` (${result.signal})` : ''}:\n${output}`);
-  }
-}
-
-/** Warm-ups, then timed runs; every run must exit 0. */
-async function sample(what, command, args, { warmups, runs, cwd, rssFile }) {
-  for (let i = 0; i < warmups; i++) expectSuccess(`${what} (warm-up ${i + 1})`, await run(command, args, { cwd }));
-  const times = [];
-  const rss = [];
-  for (let i = 0; i < runs; i++) {
-    const result = await runMeasured(command, args, { cwd }, rssFile);
-    expectSuccess(`${what} (run ${i + 1})`, result);
-    times.push(result.ms);
-    if (result.rssKB !== null) rss.push(result.rssKB);
-    if (process.stdout.isTTY) process.stdout.write(`\r  ${what}: ${i + 1}/${runs}`);
-  }
-  if (process.stdout.isTTY) process.stdout.write('\r\x1b[K');
-  return { ...stats(times), peakRssKB: rss.length ? Math.max(...rss) : null };
-}
-
-function stats(times) {
-  const sorted = [...times].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  const mean = sorted.reduce((a, b) => a + b, 0) / sorted.length;
-  const stddev = Math.sqrt(sorted.reduce((a, b) => a + (b - mean) ** 2, 0) / sorted.length);
-  const round = (x) => Math.round(x * 100) / 100;
-  return {
-    runs: sorted.length,
-    medianMs: round(median),
-    meanMs: round(mean),
-    minMs: round(sorted[0]),
-    maxMs: round(sorted[sorted.length - 1]),
-    stddevMs: round(stddev),
-    samplesMs: times.map(round),
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // The generated tree: one flat-layout package per folder
@@ -251,31 +172,6 @@ async function generateTree(root, count) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Report
-
-function machineInfo() {
-  const cpus = os.cpus();
-  return {
-    node: process.version,
-    platform: `${process.platform} ${os.release()}`,
-    arch: process.arch,
-    cpuCount: typeof os.availableParallelism === 'function' ? os.availableParallelism() : cpus.length,
-    cpuModel: cpus[0]?.model?.trim() ?? 'unknown',
-    totalMemMB: Math.round(os.totalmem() / 2 ** 20),
-    loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
-  };
-}
-
-function table(rows) {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
-  const line = (r) => r.map((cell, c) => String(cell).padEnd(widths[c])).join('  ');
-  return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
-}
-
-const ms = (x) => `${x.toFixed(1)} ms`;
-const verdict = (pass) => (pass === null ? 'n/a' : pass ? 'PASS' : 'FAIL');
-
-// ---------------------------------------------------------------------------------------------
 
 async function main() {
   if (!existsSync(dkBundle)) throw new BenchError(`${path.relative(repoRoot, dkBundle)} is missing: run \`npm run build:cli\` first`);
@@ -285,10 +181,7 @@ async function main() {
   const startedAt = new Date().toISOString();
 
   console.log('dk lint benchmark');
-  console.log(
-    `machine: node ${machine.node}, ${machine.cpuCount} CPUs (${machine.cpuModel}), ${machine.platform} ${machine.arch}, ` +
-      `${machine.totalMemMB} MB RAM, load ${machine.loadAverage.join(' ')}`,
-  );
+  console.log(machineLine(machine));
   if (!haveGnuTime) console.log(`warning: ${gnuTime} not found: peak RSS is not measured`);
   console.log('');
 
@@ -351,7 +244,6 @@ async function main() {
     const treeWallPass = lintTree.medianMs / 1000 < targets.treeWallSeconds;
     const treeRssMB = lintTree.peakRssKB === null ? null : Math.round((lintTree.peakRssKB / 1024) * 10) / 10;
     const treeRssPass = treeRssMB === null ? null : treeRssMB < targets.treePeakRssMB;
-    const rssMB = (kb) => (kb === null ? 'n/a' : `${(kb / 1024).toFixed(1)} MB`);
 
     console.log('');
     console.log(

@@ -18,6 +18,12 @@ export interface CliConfig {
   dockerConfigPath: string;
   /** Where user-level settings live ($XDG_CONFIG_HOME/datakit/config.yaml). */
   userConfigFile: string;
+  /** The environment a transform inherits and where its ${VAR} secrets are resolved (dk run). */
+  runEnvironment: Record<string, string>;
+  /** OPENLINEAGE_URL: where lineage goes when --lineage is not given. */
+  openLineageUrl?: string;
+  /** OPENLINEAGE_API_KEY: bearer token for the lineage backend. */
+  openLineageToken?: string;
 }
 
 export function readCliConfig(env: NodeJS.ProcessEnv, stdoutIsTty: boolean, cwd: string, stderrIsTty = stdoutIsTty): CliConfig {
@@ -37,8 +43,11 @@ export function readCliConfig(env: NodeJS.ProcessEnv, stdoutIsTty: boolean, cwd:
     },
     dockerConfigPath: path.join(env.DOCKER_CONFIG ?? path.join(home, '.docker'), 'config.json'),
     userConfigFile: path.join(env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'datakit', 'config.yaml'),
+    runEnvironment: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string')),
   };
   if (env.DK_REGISTRY) config.registry = env.DK_REGISTRY;
+  if (env.OPENLINEAGE_URL) config.openLineageUrl = env.OPENLINEAGE_URL;
+  if (env.OPENLINEAGE_API_KEY) config.openLineageToken = env.OPENLINEAGE_API_KEY;
   if (epoch !== undefined && /^\d+$/.test(epoch)) config.sourceDateEpoch = Number(epoch);
   return config;
 }

@@ -6,6 +6,7 @@ import { runCopy } from './commands/copy';
 import { runInspect, type InspectFlags } from './commands/inspect';
 import { runPublish, type PublishFlags } from './commands/publish';
 import { runPull, type PullFlags } from './commands/pull';
+import { runRun, type RunFlags } from './commands/run';
 import type { RegistryFlags } from './commands/registry-options';
 import { runExplain } from './commands/explain';
 import { runInit, type InitFlags } from './commands/init';
@@ -70,6 +71,25 @@ function buildProgram(ctx: CommandContext, setExit: (code: number) => void): Com
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'mermaid', 'dot', 'json']).default('text'))
     .option('--destination <dataset>', 'only what this DataSet is built from')
     .action(async (dir: string, flags: PipelineFlags) => setExit(await runPipelineShow(dir, flags, ctx)));
+
+  overlayOptions(
+    program
+      .command('run')
+      .description('run a package (or, with --scan-dir, every package in pipeline order) and emit OpenLineage events')
+      .argument('[dir]', 'package directory', '.')
+      .option('--local', 'run spec.command as a host process instead of in a container')
+      .option('--engine <engine>', 'container engine: podman or docker (default podman)')
+      .option('--dry-run', 'print the plan (command or image, env with secrets masked, mounts, lineage) and run nothing')
+      .option('--timeout <duration>', 'stop the run after this long (default spec.timeout)')
+      .option('-e, --env <NAME=value>', 'an extra environment variable for the transform (repeatable)', collect)
+      .option(
+        '--lineage <target>',
+        'where lineage goes: an http(s) URL (Marquez), file:PATH, console or off (repeatable; default OPENLINEAGE_URL)',
+        collect,
+      )
+      .option('--fail-on-lineage-error', 'fail the run when lineage cannot be delivered')
+      .option('--scan-dir', 'run every package below dir in topological order, stopping at the first failure'),
+  ).action(async (dir: string, flags: RunFlags) => setExit(await runRun(dir, flags, ctx)));
 
   const registryOptions = (command: Command) =>
     command

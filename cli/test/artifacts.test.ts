@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import type { Dirent } from 'node:fs';
 import { chmod, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -41,7 +42,7 @@ async function json<T>(...argv: string[]): Promise<T> {
 
 async function listFiles(dir: string): Promise<Map<string, string>> {
   const files = new Map<string, string>();
-  for (const entry of (await readdir(dir, { recursive: true, withFileTypes: true })) as import('node:fs').Dirent[]) {
+  for (const entry of (await readdir(dir, { recursive: true, withFileTypes: true })) as Dirent[]) {
     if (!entry.isFile()) continue;
     const full = path.join(entry.parentPath, entry.name);
     files.set(

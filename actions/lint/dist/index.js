@@ -29274,6 +29274,78 @@ const codes = {
         explanation: 'Building and publishing work on one package: a directory whose dk.yaml holds exactly one Transform.',
         fix: 'Point the command at the package directory (the one with dk.yaml).',
     },
+    DK601: {
+        title: 'Secret variable not set',
+        severity: 'error',
+        explanation: 'A ${VAR} a Store needs is not set in the environment of the run. Secrets are read at run time only and never stored.',
+        fix: 'Export the variable in the shell (or CI step) that runs dk.',
+    },
+    DK602: {
+        title: 'Store incomplete for running',
+        severity: 'error',
+        explanation: 'The Store lacks what its connector needs to be reached (an s3 bucket, kafka bootstrap servers).',
+        fix: 'Add the missing connection field named in the message.',
+    },
+    DK603: {
+        title: 'Not declared in the package',
+        severity: 'error',
+        explanation: 'A run needs every DataSet and Store the Transform uses to be declared, to tell the code where its data is.',
+        fix: 'Declare the DataSet or Store in the package (dataset/, store/), or run from the project root.',
+    },
+    DK604: {
+        title: 'Cannot start the transform',
+        severity: 'error',
+        explanation: 'The transform could not be started: no spec.command for a local run, the command is not installed, or no container engine is available.',
+        fix: 'Add spec.command, install the command, or install podman or docker.',
+    },
+    DK605: {
+        title: 'Transform failed',
+        severity: 'error',
+        explanation: 'The transform exited with a non-zero code, was killed, or ran past its timeout.',
+        fix: "Read the transform's output above; raise spec.timeout or --timeout if it needs longer.",
+    },
+    DK650: {
+        title: 'Dataset cannot be named for lineage',
+        severity: 'error',
+        explanation: 'OpenLineage names a dataset by where it physically lives (postgres://host:port plus database.schema.table, s3://bucket plus key, kafka://broker:port plus topic, file://host plus path). The Store lacks what its connector needs, or the DataSet has no table, prefix or topic.',
+        fix: 'Set the missing connection field on the Store (literal, not ${VAR}), or table/prefix/topic on the DataSet.',
+    },
+    DK651: {
+        title: 'Invalid lineage event',
+        severity: 'error',
+        explanation: 'An event does not validate against the official OpenLineage schemas (RunEvent, or a facet against its own schema), or the run id is not a UUID.',
+        fix: 'Pass a UUID as the run id (DK_RUN_ID); otherwise report a DataKit bug with the listed problems.',
+    },
+    DK652: {
+        title: 'Invalid lineage target',
+        severity: 'error',
+        explanation: '--lineage or OPENLINEAGE_URL must be an http(s):// URL (Marquez), datahub+https://host (DataHub), file:path, console or off. Credentials may not be written into the URL.',
+        fix: 'Correct the value, e.g. --lineage http://localhost:5000 or --lineage file:lineage.jsonl; pass the API token separately.',
+    },
+    DK653: {
+        title: 'Lineage event rejected',
+        severity: 'error',
+        explanation: 'The backend answered 4xx and refused the event (Marquez answers 422 with its reasons; 401/403 mean a bad token). The event is not sent again.',
+        fix: "Read the backend's answer in the message; check the token for 401/403.",
+    },
+    DK654: {
+        title: 'Lineage backend unreachable',
+        severity: 'warning',
+        explanation: 'The backend could not be reached, timed out, or kept answering 5xx/429 after retries. Events are buffered and retried; the run does not fail unless asked to.',
+        fix: 'Check that the backend runs at the --lineage / OPENLINEAGE_URL address.',
+    },
+    DK655: {
+        title: 'Lineage events dropped',
+        severity: 'warning',
+        explanation: 'Events were lost: the buffer in front of an unreachable backend was full (the oldest are dropped), or events were still undelivered at the end of the run. The message counts them.',
+        fix: 'Bring the backend up, or also write lineage to a file (--lineage file:<path>).',
+    },
+    DK656: {
+        title: 'Cannot write lineage file',
+        severity: 'error',
+        explanation: 'The lineage file could not be created or appended to (permissions, a directory in the way, a full disk).',
+        fix: 'Check the path and its permissions.',
+    },
 };
 function isCode(value) {
     return Object.prototype.hasOwnProperty.call(codes, value);

@@ -1,0 +1,171 @@
+import path from 'node:path';
+import { systemClock, UsageError } from '@datakit/sdk/core';
+import { orderTransforms } from '@datakit/sdk/graph';
+import { createLineageEmitter, newRunId, type ParentRun } from '@datakit/sdk/lineage';
+import {
+  lineageObserver,
+  maskSecrets,
+  parseDuration,
+  planRun,
+  runTransform,
+  type ContainerEngine,
+  type RunOutcome,
+  type RunPlan,
+} from '@datakit/sdk/runner';
+import { formatTextReport, lintPath, type ResolvedTransform } from '@datakit/sdk/validate';
+import { createCliLogger } from '../cli-logger';
+import type { CommandContext } from '../context';
+import { textStyle } from '../io';
+import { dkVersion } from '../version';
+import { readOverlay, type OverlayFlags } from './overlay-options';
+
+export interface RunFlags extends OverlayFlags {
+  local?: boolean;
+  engine?: string;
+  dryRun?: boolean;
+  timeout?: string;
+  env?: string[];
+  lineage?: string[];
+  scanDir?: boolean;
+  failOnLineageError?: boolean;
+}
+
+function parseEnvFlags(values: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    const name = eq > 0 ? value.slice(0, eq) : '';
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError('DK123', `-e ${value.split('=')[0]}…: expected NAME=value`);
+    env[name] = value.slice(eq + 1);
+  }
+  return env;
+}
+
+/** dk run: lint, plan, run (each Transform in order with --scan-dir) and emit lineage. */
+export async function runRun(dir: string | undefined, flags: RunFlags, ctx: CommandContext): Promise<number> {
+  const timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout);
+  if (flags.timeout !== undefined && timeoutMs === undefined)
+    throw new UsageError('DK123', `--timeout ${flags.timeout}: expected a duration such as 30s or 10m`);
+  if (flags.engine !== undefined && flags.engine !== 'podman' && flags.engine !== 'docker')
+    throw new UsageError('DK123', `--engine ${flags.engine}: expected podman or docker`);
+  const extraEnv = parseEnvFlags(flags.env ?? []);
+  const logger = createCliLogger(ctx.io, ctx.config.debug);
+  const overlay = await readOverlay(flags, ctx.config.cwd);
+  const lint = await lintPath(path.resolve(ctx.config.cwd, dir ?? '.'), { scan: flags.scanDir ?? false, ...(overlay ? { overlay } : {}) });
+  if (lint.counts.errors > 0 || lint.ioFailure) {
+    ctx.io.stderr(
+      formatTextReport(
+        { issues: lint.issues, counts: lint.counts, fileCount: lint.fileCount, manifestCount: lint.manifests.length },
+        { cwd: ctx.config.cwd, style: textStyle(ctx.config.color) },
+      ),
+    );
+    ctx.io.stderr('dk: the package has lint errors; nothing was run\n');
+    return lint.ioFailure ? 2 : 1;
+  }
+  const byName = new Map(lint.transforms.map((t) => [t.name, t]));
+  const transforms: ResolvedTransform[] = flags.scanDir
+    ? orderTransforms(lint.graph).order.map((name) => byName.get(name)!)
+    : lint.transforms;
+  if (!flags.scanDir && transforms.length !== 1) {
+    throw new UsageError('DK533', `${dir ?? '.'} holds ${transforms.length} Transforms; run one package, or all of them with --scan-dir`);
+  }
+  const env = ctx.config.runEnvironment;
+  const planOptions = { env, ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
+
+  if (flags.dryRun) {
+    transforms.forEach((t, i) =>
+      ctx.io.stdout(describePlan(planRun(lint, t, { ...planOptions, lenient: true }), i + 1, transforms.length, flags, extraEnv)),
+    );
+    return 0;
+  }
+
+  const emitter = createLineageEmitter(
+    {
+      ...(flags.lineage ? { targets: flags.lineage } : {}),
+      ...(ctx.config.openLineageUrl ? { openLineageUrl: ctx.config.openLineageUrl } : {}),
+      ...(ctx.config.openLineageToken ? { token: ctx.config.openLineageToken } : {}),
+      ...(flags.failOnLineageError ? { failOnError: true } : {}),
+    },
+    { cwd: ctx.config.cwd, logger, clock: systemClock },
+  );
+  const pipelineRunId = transforms.length > 1 ? newRunId(systemClock) : undefined;
+  const parent: ParentRun | undefined = pipelineRunId
+    ? { runId: pipelineRunId, job: { namespace: 'default', name: `pipeline:${path.basename(lint.root)}` } }
+    : undefined;
+  const engine = flags.local ? undefined : ((flags.engine as ContainerEngine | undefined) ?? 'podman');
+  const results: Array<{ name: string; outcome: RunOutcome; plan: RunPlan }> = [];
+  try {
+    for (const transform of transforms) {
+      const plan = planRun(lint, transform, planOptions);
+      if (!engine && !plan.command)
+        throw new UsageError('DK604', `${plan.packageName}: --local runs spec.command, and the Transform has none`);
+      if (transforms.length > 1) ctx.io.stderr(`dk: running ${plan.packageName} (${results.length + 1}/${transforms.length})\n`);
+      const outcome = await runTransform(plan, {
+        baseEnv: env,
+        extraEnv,
+        ...(engine ? { engine } : {}),
+        observer: lineageObserver({ emitter, clock: systemClock, logger, datakitVersion: dkVersion, ...(parent ? { parent } : {}) }),
+        logger,
+        onStdout: (chunk) => ctx.io.stdout(maskSecrets(chunk.toString(), plan.secrets)),
+        onStderr: (chunk) => ctx.io.stderr(maskSecrets(chunk.toString(), plan.secrets)),
+        onInterrupt: (handler) => {
+          const forward = (signal: NodeJS.Signals) => handler(signal);
+          process.on('SIGINT', forward);
+          process.on('SIGTERM', forward);
+          return () => {
+            process.off('SIGINT', forward);
+            process.off('SIGTERM', forward);
+          };
+        },
+      });
+      results.push({ name: plan.packageName, outcome, plan });
+      if (outcome.status !== 'completed') break;
+    }
+  } finally {
+    await emitter.close();
+  }
+  return report(results, transforms.length, ctx);
+}
+
+/** The code of a run that failed, timed out or was interrupted. */
+const transformFailed = 'DK605';
+
+function report(results: Array<{ name: string; outcome: RunOutcome; plan: RunPlan }>, total: number, ctx: CommandContext): number {
+  const last = results[results.length - 1];
+  if (total > 1) {
+    ctx.io.stderr(`dk: pipeline: ${results.filter((r) => r.outcome.status === 'completed').length}/${total} completed\n`);
+    for (const r of results)
+      ctx.io.stderr(`  ${r.outcome.status.padEnd(9)} ${r.name}${r.outcome.result ? ` (${r.outcome.result.durationMs} ms)` : ''}\n`);
+    for (const skipped of total > results.length ? [`${total - results.length} not run after the failure`] : [])
+      ctx.io.stderr(`  ${skipped}\n`);
+  }
+  if (!last || last.outcome.status === 'completed') return 0;
+  const { outcome, name } = last;
+  if (outcome.status === 'aborted') {
+    ctx.io.stderr(`dk: ${transformFailed}: ${name} was interrupted\n`);
+    return outcome.result.exitCode;
+  }
+  ctx.io.stderr(`dk: ${transformFailed}: ${name} failed: ${maskSecrets(outcome.error.message, last.plan.secrets)}\n`);
+  if (outcome.result?.timedOut) return 124;
+  return outcome.result ? outcome.result.exitCode || 1 : 1;
+}
+
+/** The plan as `--dry-run` prints it: secrets masked, problems listed. */
+function describePlan(plan: RunPlan, index: number, total: number, flags: RunFlags, extraEnv: Record<string, string>): string {
+  const lines = [`${total > 1 ? `${index}. ` : ''}${plan.packageName} ${plan.version} (${plan.runtime}, ${plan.mode})`];
+  if (flags.local)
+    lines.push(`  command:  ${(plan.command ?? ['(none: spec.command is missing)']).join(' ')}`, `  cwd:      ${plan.packageDir}`);
+  else {
+    lines.push(`  engine:   ${flags.engine ?? 'podman'}`, `  image:    ${plan.image ?? '(none: spec.image is missing)'}`);
+    if (plan.command) lines.push(`  command:  ${plan.command.join(' ')}`);
+    lines.push(`  mounts:   ${plan.packageDir} → /work (read-only)`);
+  }
+  if (plan.timeoutMs !== undefined) lines.push(`  timeout:  ${plan.timeoutMs} ms`);
+  lines.push(`  run id:   ${plan.runId}`, '  env:');
+  const env = { ...plan.contractEnv, ...extraEnv };
+  for (const [key, value] of Object.entries(env).sort(([a], [b]) => a.localeCompare(b)))
+    lines.push(`    ${key}=${maskSecrets(value, plan.secrets)}`);
+  lines.push(`  lineage:  ${flags.lineage?.join(', ') ?? 'OPENLINEAGE_URL, else off'}`);
+  for (const problem of plan.problems) lines.push(`  problem:  ${problem.code} ${problem.message}`);
+  return lines.join('\n') + '\n';
+}

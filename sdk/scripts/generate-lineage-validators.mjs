@@ -1,0 +1,130 @@
+// Compiles the official OpenLineage JSON Schemas (read in place from ../shared/conformance/openlineage)
+// into standalone validator code (ajv, draft 2020-12), for RunEvent and for each facet DataKit emits.
+// `--check` fails when the committed files are stale.
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Ajv2020, { _ } from 'ajv/dist/2020.js';
+import standaloneCode from 'ajv/dist/standalone/index.js';
+import ajvFormats from 'ajv-formats/dist/formats.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.join(here, '../..');
+const schemasDir = path.join(repo, '../shared/conformance/openlineage');
+const targetDir = path.join(here, '../src/lineage/generated');
+const targetJs = path.join(targetDir, 'openlineage-validators.js');
+const targetDts = path.join(targetDir, 'openlineage-validators.d.ts');
+
+/** The facets DataKit emits: the name of the facet's $def, which is also its file name. */
+const facetNames = [
+  'SchemaDatasetFacet',
+  'TagsDatasetFacet',
+  'ColumnLineageDatasetFacet',
+  'DatasourceDatasetFacet',
+  'OwnershipDatasetFacet',
+  'DocumentationDatasetFacet',
+  'ErrorMessageRunFacet',
+  'ParentRunFacet',
+  'NominalTimeRunFacet',
+  'ProcessingEngineRunFacet',
+  'JobTypeJobFacet',
+  'DocumentationJobFacet',
+  'OwnershipJobFacet',
+];
+/** Formats the schemas use; anything else fails generation rather than passing unchecked. */
+const formatNames = ['date-time', 'uri', 'uuid'];
+
+const readJson = async (file) => JSON.parse(await readFile(path.join(schemasDir, file), 'utf8'));
+
+/** key (the property name in a facets object), $id and base ($defs name in OpenLineage.json) of a facet file. */
+function describeFacet(name, schema) {
+  const entries = Object.entries(schema.properties ?? {});
+  const keys = entries.filter(([, value]) => value.$ref === `#/$defs/${name}`).map(([key]) => key);
+  if (keys.length !== 1) throw new Error(`facets/${name}.json: expected one top-level property referring to #/$defs/${name}`);
+  const base = (schema.$defs?.[name]?.allOf ?? [])
+    .map((part) => /OpenLineage\.json#\/\$defs\/([A-Za-z]+)$/.exec(part.$ref ?? '')?.[1])
+    .find(Boolean);
+  if (!base) throw new Error(`facets/${name}.json: #/$defs/${name} does not extend an OpenLineage.json facet`);
+  return { key: keys[0], schemaURL: `${schema.$id}#/$defs/${name}`, base };
+}
+
+async function generate() {
+  const ajv = new Ajv2020.default({
+    allErrors: true,
+    strict: true,
+    // The official schemas say `not: { required: ["job", "run"] }` (DatasetEvent) where those
+    // properties are not declared in the same subschema: legal JSON Schema that strict mode flags.
+    strictRequired: false,
+    // They annotate with "example" (not the standard "examples").
+    keywords: ['example'],
+    allowUnionTypes: true,
+    code: { source: true, esm: true, lines: false, formats: _`require("ajv-formats/dist/formats").fullFormats` },
+  });
+  for (const format of formatNames) ajv.addFormat(format, ajvFormats.fullFormats[format]);
+  const core = await readJson('OpenLineage.json');
+  ajv.addSchema(core);
+  const exports = { RunEvent: `${core.$id}#/$defs/RunEvent` };
+  const facets = {};
+  for (const name of facetNames) {
+    const schema = await readJson(`facets/${name}.json`);
+    ajv.addSchema(schema);
+    facets[name] = describeFacet(name, schema);
+    exports[name] = facets[name].schemaURL;
+  }
+  let code = standaloneCode.default(ajv, exports);
+  // Plain ESM: the only runtime dependencies are ajv's tiny helpers and ajv-formats' format functions.
+  const imports = new Map();
+  code = code.replace(/require\("(ajv\/dist\/runtime\/[a-z0-9]+|ajv-formats\/dist\/formats)"\)/g, (_match, specifier) => {
+    const local = `__${specifier.replace(/.*\//, '').replace(/[^a-zA-Z0-9]/g, '')}`;
+    imports.set(specifier, local);
+    return local;
+  });
+  if (code.includes('require(')) throw new Error('unexpected require() in generated validators');
+  // `import * as` of a CommonJS module: Node (and esbuild for .js files in a "type": "module"
+  // package) put module.exports on `default`; otherwise the namespace itself holds the exports.
+  const header = [...imports].map(
+    ([specifier, local]) =>
+      `import * as ${local}Namespace from '${specifier}.js';\n` +
+      `const ${local} = typeof ${local}Namespace.default === 'object' && ${local}Namespace.default !== null ? ${local}Namespace.default : ${local}Namespace;`,
+  );
+  const runEventSchemaURL = exports.RunEvent;
+  const js =
+    `/* eslint-disable */\n// Generated from ../shared/conformance/openlineage by sdk/scripts/generate-lineage-validators.mjs. Do not edit.\n` +
+    `${header.join('\n')}\n${code}\n` +
+    `export const runEventSchemaURL = ${JSON.stringify(runEventSchemaURL)};\n` +
+    `export const openLineageFacets = ${JSON.stringify(facets, null, 2)};\n`;
+  const dts =
+    `// Generated by sdk/scripts/generate-lineage-validators.mjs. Do not edit.\nimport type { ValidateFunction } from 'ajv';\n` +
+    Object.keys(exports)
+      .map((name) => `export const ${name}: ValidateFunction;\n`)
+      .join('') +
+    `export const runEventSchemaURL: ${JSON.stringify(runEventSchemaURL)};\n` +
+    `export const openLineageFacets: {\n` +
+    Object.entries(facets)
+      .map(
+        ([name, info]) =>
+          `  readonly ${name}: { readonly key: ${JSON.stringify(info.key)}; readonly schemaURL: ${JSON.stringify(info.schemaURL)}; readonly base: ${JSON.stringify(info.base)} };\n`,
+      )
+      .join('') +
+    `};\n`;
+  return { js, dts };
+}
+
+const fresh = await generate();
+if (process.argv.includes('--check')) {
+  const stale = [];
+  for (const [file, content] of [
+    [targetJs, fresh.js],
+    [targetDts, fresh.dts],
+  ]) {
+    if ((await readFile(file, 'utf8').catch(() => '')) !== content) stale.push(path.relative(repo, file));
+  }
+  if (stale.length > 0) {
+    console.error(`${stale.join(', ')} out of date: run npm run generate -w @datakit/sdk`);
+    process.exit(1);
+  }
+} else {
+  await writeFile(targetJs, fresh.js);
+  await writeFile(targetDts, fresh.dts);
+  console.log(`wrote ${path.relative(process.cwd(), targetJs)} and ${path.relative(process.cwd(), targetDts)}`);
+}

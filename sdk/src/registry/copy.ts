@@ -3,6 +3,7 @@ import { DataKitError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { silentLogger } from '../core/logger';
 import type { Descriptor, ImageIndex, ImageManifest } from './descriptor';
+import { OciLayoutTarget } from './oci-layout';
 import type { BlobSource, Target } from './target';
 
 const indexTypes = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
@@ -28,7 +29,8 @@ export function blobFrom(target: Target, descriptor: Descriptor, onProgress?: (p
   return {
     descriptor,
     open(offset = 0) {
-      const stream = Readable.from(skip(target, descriptor, offset));
+      const stream =
+        target instanceof OciLayoutTarget ? target.openBlobAt(descriptor, offset) : Readable.from(skip(target, descriptor, offset));
       if (!onProgress) return stream;
       let transferred = offset;
       stream.on('data', (chunk: Buffer) => {

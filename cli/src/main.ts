@@ -3,6 +3,7 @@ import { isDataKitError } from '@datakit/sdk/core';
 import { runBuild, type BuildFlags } from './commands/build';
 import { runCompletion } from './commands/completion';
 import { runCopy } from './commands/copy';
+import { registerDevCommand } from './commands/dev';
 import { runInspect, type InspectFlags } from './commands/inspect';
 import { runPublish, type PublishFlags } from './commands/publish';
 import { runPull, type PullFlags } from './commands/pull';
@@ -88,8 +89,12 @@ function buildProgram(ctx: CommandContext, setExit: (code: number) => void): Com
         collect,
       )
       .option('--fail-on-lineage-error', 'fail the run when lineage cannot be delivered')
-      .option('--scan-dir', 'run every package below dir in topological order, stopping at the first failure'),
+      .option('--scan-dir', 'run every package below dir in topological order, stopping at the first failure')
+      .option('--seed', "load the DataSets' dev.seed data before the run (idempotent)")
+      .option('--profile <name>', 'with --seed: the seed profile to load'),
   ).action(async (dir: string, flags: RunFlags) => setExit(await runRun(dir, flags, ctx)));
+
+  registerDevCommand(program, ctx, setExit);
 
   const registryOptions = (command: Command) =>
     command

@@ -510,6 +510,93 @@ export const codes = {
     explanation: 'The lineage file could not be created or appended to (permissions, a directory in the way, a full disk).',
     fix: 'Check the path and its permissions.',
   },
+  DK660: {
+    title: 'Seed database unreachable',
+    severity: 'error',
+    explanation:
+      "The Store's PostgreSQL could not be reached: connection refused, unknown host, timeout, or the database does not exist. The message names host:port and the Store, never credentials.",
+    fix: 'Start the database, or correct connection.host/port/database of the Store; create the database if it is missing.',
+  },
+  DK661: {
+    title: 'Seed database refused the credentials',
+    severity: 'error',
+    explanation:
+      "The server rejected the user or password resolved from the Store's ${VAR} secrets (bad password, no pg_hba entry, unknown role). Values are never printed.",
+    fix: "Export the right values for the Store's secret variables (e.g. PG_USER, PG_PASSWORD) where dk runs.",
+  },
+  DK662: {
+    title: 'Bad seed file',
+    severity: 'error',
+    explanation:
+      'A seed file is missing, unreadable, of an unsupported type, or malformed: an unclosed CSV quote, a row with a different field count than the header, invalid JSON, a .json that is not an array of objects, a .jsonl line that is not an object. Reported as file:line:col.',
+    fix: "Fix the file at that line. Seed files are .csv (with a header), .json (an array) or .jsonl, relative to the manifest's folder.",
+  },
+  DK663: {
+    title: 'Seed column not in the schema',
+    severity: 'error',
+    explanation: "A seed row names a column that the DataSet's spec.schema does not declare.",
+    fix: 'Rename the seed column (see the did-you-mean), or add the field to spec.schema.',
+  },
+  DK664: {
+    title: 'Seed value of the wrong type',
+    severity: 'error',
+    explanation:
+      'A value does not fit its column (integer, number, boolean, ISO 8601 timestamp, date, JSON), or is null or missing where nullable: false.',
+    fix: "Correct the value at the location shown, or the field's type.",
+  },
+  DK665: {
+    title: 'Unknown seed profile',
+    severity: 'error',
+    explanation: '--profile names a profile that no DataSet declares under spec.dev.seed.profiles.',
+    fix: 'Use one of the listed profiles, or leave out --profile.',
+  },
+  DK666: {
+    title: 'DataSet cannot be seeded',
+    severity: 'error',
+    explanation:
+      "Seeding loads postgres tables (spec.table) and file Stores (spec.prefix, format jsonl/json/csv). This Store's type, a missing table or prefix, the format, or a prefix leaving the Store directory rules it out.",
+    fix: 'Remove spec.dev.seed, or keep the dev copy in a postgres or file Store.',
+  },
+  DK667: {
+    title: 'Seed on a Transform',
+    severity: 'error',
+    explanation: 'spec.dev.seed on a Transform does not say which DataSet it fills, so it is not loaded.',
+    fix: 'Move it to spec.dev.seed of the input DataSet.',
+  },
+  DK668: {
+    title: 'Seed could not be written',
+    severity: 'error',
+    explanation:
+      "The database refused a statement (the existing table differs from the schema, permissions, constraints), or a file Store's seed file could not be written. The transaction was rolled back.",
+    fix: 'Read the database message; align or drop the table so dk recreates it; grant CREATE/INSERT/DELETE.',
+  },
+  DK610: {
+    title: 'Runtime tool not installed',
+    severity: 'error',
+    explanation:
+      'dk run --local runs dbt or CloudQuery from PATH for a dbt or cloudquery Transform without spec.command, and the program is not installed.',
+    fix: 'Install it (pip install dbt-postgres; the cloudquery CLI), or run without --local so spec.image runs in a container.',
+  },
+  DK611: {
+    title: 'No Store for the runtime',
+    severity: 'error',
+    explanation:
+      'dbt builds its models in a Postgres Store; a CloudQuery sync needs input DataSets (sources) and output DataSets (destinations). The Transform has neither.',
+    fix: 'Put the output DataSet on a Store whose Connector has type: postgres (dbt); declare inputs and outputs (CloudQuery).',
+  },
+  DK612: {
+    title: 'CloudQuery plugin not declared',
+    severity: 'error',
+    explanation:
+      "Each input Store needs a source plugin and each output Store a destination plugin, taken from its Connector's spec.plugin.source / spec.plugin.destination.",
+    fix: 'Set them on the Connector: an image (ghcr.io/cloudquery/cq-source-postgresql:v8.0.0) or cloudquery/<name>@<version>.',
+  },
+  DK613: {
+    title: 'Cannot write runtime configuration',
+    severity: 'error',
+    explanation: 'The temporary directory for the generated profiles.yml or sync spec could not be created.',
+    fix: 'Check that TMPDIR exists and is writable.',
+  },
 } as const satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof codes;

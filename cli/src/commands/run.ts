@@ -7,11 +7,13 @@ import {
   maskSecrets,
   parseDuration,
   planRun,
-  runTransform,
+  isToolRuntime,
+  runWithRuntime,
   type ContainerEngine,
   type RunOutcome,
   type RunPlan,
 } from '@datakit/sdk/runner';
+import { formatSeedErrors, formatSeedReport, seedPackage } from '@datakit/sdk/seed';
 import { formatTextReport, lintPath, type ResolvedTransform } from '@datakit/sdk/validate';
 import { createCliLogger } from '../cli-logger';
 import type { CommandContext } from '../context';
@@ -28,6 +30,8 @@ export interface RunFlags extends OverlayFlags {
   lineage?: string[];
   scanDir?: boolean;
   failOnLineageError?: boolean;
+  seed?: boolean;
+  profile?: string;
 }
 
 function parseEnvFlags(values: readonly string[]): Record<string, string> {
@@ -97,10 +101,24 @@ export async function runRun(dir: string | undefined, flags: RunFlags, ctx: Comm
   try {
     for (const transform of transforms) {
       const plan = planRun(lint, transform, planOptions);
-      if (!engine && !plan.command)
+      if (flags.seed) {
+        const seeded = await seedPackage(plan, lint, {
+          env,
+          logger,
+          cwd: ctx.config.cwd,
+          ...(flags.profile ? { profile: flags.profile } : {}),
+        });
+        ctx.io.stderr(formatSeedReport(seeded));
+        if (seeded.errors.length > 0) {
+          ctx.io.stderr(formatSeedErrors(seeded));
+          return 1;
+        }
+      }
+      if (!engine && !plan.command && !isToolRuntime(plan.runtime))
         throw new UsageError('DK604', `${plan.packageName}: --local runs spec.command, and the Transform has none`);
       if (transforms.length > 1) ctx.io.stderr(`dk: running ${plan.packageName} (${results.length + 1}/${transforms.length})\n`);
-      const outcome = await runTransform(plan, {
+      const outcome = await runWithRuntime(plan, {
+        manifests: lint.manifests,
         baseEnv: env,
         extraEnv,
         ...(engine ? { engine } : {}),

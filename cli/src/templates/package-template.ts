@@ -200,7 +200,16 @@ export function renderPackage(options: PackageOptions): Map<string, string> {
     );
   }
   for (const [file, content] of codeFiles({ ...options, input, output, envName })) files.set(file, content);
-  files.set('.dkignore', ['# Files left out of the package artifact (gitignore syntax).', 'data/output/', '*.log', ''].join('\n'));
+  files.set(
+    '.dkignore',
+    [
+      '# Files left out of the package artifact (gitignore syntax).',
+      'data/output/',
+      '*.log',
+      ...(runtime === 'dbt' ? ['target/', 'logs/', 'dbt_packages/'] : []),
+      '',
+    ].join('\n'),
+  );
   files.set('README.md', readme(options, input, output, inputStore));
   return files;
 }

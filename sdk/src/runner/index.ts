@@ -7,3 +7,7 @@ export * from './run-transform';
 export * from './secrets';
 export * from './store-address';
 export * from './container-command';
+export * from './plan-runtime';
+export * from './dbt-runtime';
+export * from './cloudquery-runtime';
+export * from './run-with-runtime';

@@ -1,0 +1,1 @@
+export { findPostgresBinaries, startPostgres, type PostgresOptions, type TestPostgres } from './postgres';

@@ -4,6 +4,7 @@ import { runBuild, type BuildFlags } from './commands/build';
 import { runCompletion } from './commands/completion';
 import { runCopy } from './commands/copy';
 import { registerDevCommand } from './commands/dev';
+import { registerTestCommand } from './commands/test';
 import { runInspect, type InspectFlags } from './commands/inspect';
 import { runPublish, type PublishFlags } from './commands/publish';
 import { runPull, type PullFlags } from './commands/pull';
@@ -94,6 +95,7 @@ function buildProgram(ctx: CommandContext, setExit: (code: number) => void): Com
       .option('--profile <name>', 'with --seed: the seed profile to load'),
   ).action(async (dir: string, flags: RunFlags) => setExit(await runRun(dir, flags, ctx)));
 
+  registerTestCommand(program, ctx, setExit);
   registerDevCommand(program, ctx, setExit);
 
   const registryOptions = (command: Command) =>

@@ -597,6 +597,33 @@ export const codes = {
     explanation: 'The temporary directory for the generated profiles.yml or sync spec could not be created.',
     fix: 'Check that TMPDIR exists and is writable.',
   },
+  DK670: {
+    title: 'Output check failed',
+    severity: 'error',
+    explanation:
+      'An output DataSet does not match its declared schema (columns, types, nullability) or its spec.quality (row count, not null, unique, accepted values). Each failure lists what was seen; PII values are never shown.',
+    fix: 'Fix the transform so its output matches the contract, or change the contract if the data is right.',
+  },
+  DK671: {
+    title: 'Output check could not run',
+    severity: 'warning',
+    explanation:
+      'A check was skipped: a store other than file or postgres, a format other than jsonl/csv/parquet, Parquet values (only the footer is read), or a column the output lacks. Skipped checks do not fail dk test.',
+    fix: 'Test against a file or postgres store, or write jsonl or csv.',
+  },
+  DK672: {
+    title: 'Output could not be read',
+    severity: 'error',
+    explanation:
+      'Reading an output after the run failed (permissions, a database refusing or unreachable, a dropped connection). Its checks are reported as errors and dk test exits 2.',
+    fix: "Check the store's address and credentials (the ones the transform was given) and directory permissions.",
+  },
+  DK673: {
+    title: 'Streaming Transform cannot be tested',
+    severity: 'error',
+    explanation: 'dk test runs a Transform to completion and then checks its outputs; a streaming Transform never completes.',
+    fix: 'Test the logic in a batch package, or use dk run.',
+  },
 } as const satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof codes;

@@ -30,6 +30,8 @@ const facetNames = [
   'JobTypeJobFacet',
   'DocumentationJobFacet',
   'OwnershipJobFacet',
+  'DataQualityAssertionsDatasetFacet',
+  'TestRunFacet',
 ];
 /** Formats the schemas use; anything else fails generation rather than passing unchecked. */
 const formatNames = ['date-time', 'uri', 'uuid'];

@@ -1,71 +1,31 @@
 import path from 'node:path';
 import { systemClock, UsageError } from '@datakit/sdk/core';
 import { orderTransforms } from '@datakit/sdk/graph';
-import { createLineageEmitter, newRunId, type ParentRun } from '@datakit/sdk/lineage';
-import {
-  lineageObserver,
-  maskSecrets,
-  parseDuration,
-  planRun,
-  isToolRuntime,
-  runWithRuntime,
-  type ContainerEngine,
-  type RunOutcome,
-  type RunPlan,
-} from '@datakit/sdk/runner';
+import { newRunId, type ParentRun } from '@datakit/sdk/lineage';
+import { lineageObserver, maskSecrets, planRun, isToolRuntime, runWithRuntime, type RunOutcome, type RunPlan } from '@datakit/sdk/runner';
 import { formatSeedErrors, formatSeedReport, seedPackage } from '@datakit/sdk/seed';
-import { formatTextReport, lintPath, type ResolvedTransform } from '@datakit/sdk/validate';
+import { lintPath, type ResolvedTransform } from '@datakit/sdk/validate';
 import { createCliLogger } from '../cli-logger';
 import type { CommandContext } from '../context';
-import { textStyle } from '../io';
 import { dkVersion } from '../version';
 import { readOverlay, type OverlayFlags } from './overlay-options';
+import { forwardInterrupts, lineageEmitterFor, parseRunOptions, refuseLintErrors, type RunOptionFlags } from './run-options';
 
-export interface RunFlags extends OverlayFlags {
-  local?: boolean;
-  engine?: string;
+export interface RunFlags extends OverlayFlags, RunOptionFlags {
   dryRun?: boolean;
-  timeout?: string;
-  env?: string[];
-  lineage?: string[];
   scanDir?: boolean;
-  failOnLineageError?: boolean;
   seed?: boolean;
   profile?: string;
 }
 
-function parseEnvFlags(values: readonly string[]): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const value of values) {
-    const eq = value.indexOf('=');
-    const name = eq > 0 ? value.slice(0, eq) : '';
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError('DK123', `-e ${value.split('=')[0]}…: expected NAME=value`);
-    env[name] = value.slice(eq + 1);
-  }
-  return env;
-}
-
 /** dk run: lint, plan, run (each Transform in order with --scan-dir) and emit lineage. */
 export async function runRun(dir: string | undefined, flags: RunFlags, ctx: CommandContext): Promise<number> {
-  const timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout);
-  if (flags.timeout !== undefined && timeoutMs === undefined)
-    throw new UsageError('DK123', `--timeout ${flags.timeout}: expected a duration such as 30s or 10m`);
-  if (flags.engine !== undefined && flags.engine !== 'podman' && flags.engine !== 'docker')
-    throw new UsageError('DK123', `--engine ${flags.engine}: expected podman or docker`);
-  const extraEnv = parseEnvFlags(flags.env ?? []);
+  const { timeoutMs, engine, extraEnv } = parseRunOptions(flags);
   const logger = createCliLogger(ctx.io, ctx.config.debug);
   const overlay = await readOverlay(flags, ctx.config.cwd);
   const lint = await lintPath(path.resolve(ctx.config.cwd, dir ?? '.'), { scan: flags.scanDir ?? false, ...(overlay ? { overlay } : {}) });
-  if (lint.counts.errors > 0 || lint.ioFailure) {
-    ctx.io.stderr(
-      formatTextReport(
-        { issues: lint.issues, counts: lint.counts, fileCount: lint.fileCount, manifestCount: lint.manifests.length },
-        { cwd: ctx.config.cwd, style: textStyle(ctx.config.color) },
-      ),
-    );
-    ctx.io.stderr('dk: the package has lint errors; nothing was run\n');
-    return lint.ioFailure ? 2 : 1;
-  }
+  const refused = refuseLintErrors(lint, ctx, 'run');
+  if (refused !== undefined) return refused;
   const byName = new Map(lint.transforms.map((t) => [t.name, t]));
   const transforms: ResolvedTransform[] = flags.scanDir
     ? orderTransforms(lint.graph).order.map((name) => byName.get(name)!)
@@ -83,20 +43,11 @@ export async function runRun(dir: string | undefined, flags: RunFlags, ctx: Comm
     return 0;
   }
 
-  const emitter = createLineageEmitter(
-    {
-      ...(flags.lineage ? { targets: flags.lineage } : {}),
-      ...(ctx.config.openLineageUrl ? { openLineageUrl: ctx.config.openLineageUrl } : {}),
-      ...(ctx.config.openLineageToken ? { token: ctx.config.openLineageToken } : {}),
-      ...(flags.failOnLineageError ? { failOnError: true } : {}),
-    },
-    { cwd: ctx.config.cwd, logger, clock: systemClock },
-  );
+  const emitter = lineageEmitterFor(flags, ctx, logger);
   const pipelineRunId = transforms.length > 1 ? newRunId(systemClock) : undefined;
   const parent: ParentRun | undefined = pipelineRunId
     ? { runId: pipelineRunId, job: { namespace: 'default', name: `pipeline:${path.basename(lint.root)}` } }
     : undefined;
-  const engine = flags.local ? undefined : ((flags.engine as ContainerEngine | undefined) ?? 'podman');
   const results: Array<{ name: string; outcome: RunOutcome; plan: RunPlan }> = [];
   try {
     for (const transform of transforms) {
@@ -126,15 +77,7 @@ export async function runRun(dir: string | undefined, flags: RunFlags, ctx: Comm
         logger,
         onStdout: (chunk) => ctx.io.stdout(maskSecrets(chunk.toString(), plan.secrets)),
         onStderr: (chunk) => ctx.io.stderr(maskSecrets(chunk.toString(), plan.secrets)),
-        onInterrupt: (handler) => {
-          const forward = (signal: NodeJS.Signals) => handler(signal);
-          process.on('SIGINT', forward);
-          process.on('SIGTERM', forward);
-          return () => {
-            process.off('SIGINT', forward);
-            process.off('SIGTERM', forward);
-          };
-        },
+        onInterrupt: forwardInterrupts,
       });
       results.push({ name: plan.packageName, outcome, plan });
       if (outcome.status !== 'completed') break;

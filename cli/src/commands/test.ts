@@ -2,34 +2,19 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { FileSystemError, isDataKitError, systemClock, systemErrorCode, UsageError } from '@datakit/sdk/core';
-import { createLineageEmitter } from '@datakit/sdk/lineage';
-import { maskSecrets, parseDuration, planRun, type ContainerEngine, type RunOutcome } from '@datakit/sdk/runner';
+import { maskSecrets, planRun, type RunOutcome } from '@datakit/sdk/runner';
 import { formatSeedErrors, formatSeedReport, seedPackage } from '@datakit/sdk/seed';
-import { formatTextReport, lintPath, type TextStyle } from '@datakit/sdk/validate';
-// TODO: '@datakit/sdk/testing' once sdk/package.json exports "./testing": "./src/testing/index.ts".
-import {
-  checkLabel,
-  dataSetContracts,
-  junitXml,
-  testExitCode,
-  testPackage,
-  type CheckResult,
-  type TestReport,
-} from '../../../sdk/src/testing/index';
+import { lintPath, type TextStyle } from '@datakit/sdk/validate';
+import { checkLabel, dataSetContracts, junitXml, testExitCode, testPackage, type CheckResult, type TestReport } from '@datakit/sdk/testing';
 import { createCliLogger } from '../cli-logger';
 import { collect, type CommandContext } from '../context';
 import { textStyle } from '../io';
 import { dkVersion } from '../version';
 import { readOverlay, type OverlayFlags } from './overlay-options';
+import { forwardInterrupts, lineageEmitterFor, parseRunOptions, refuseLintErrors, type RunOptionFlags } from './run-options';
 
-export interface TestFlags extends OverlayFlags {
+export interface TestFlags extends OverlayFlags, RunOptionFlags {
   junit?: string;
-  local?: boolean;
-  engine?: string;
-  timeout?: string;
-  env?: string[];
-  lineage?: string[];
-  failOnLineageError?: boolean;
   profile?: string;
 }
 
@@ -49,18 +34,6 @@ const testCodes = {
 const transformFailed = 'DK605';
 
 // The same -e parsing as dk run.
-function parseEnvFlags(values: readonly string[]): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const value of values) {
-    const eq = value.indexOf('=');
-    const name = eq > 0 ? value.slice(0, eq) : '';
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError('DK123', `-e ${value.split('=')[0]}…: expected NAME=value`);
-    env[name] = value.slice(eq + 1);
-  }
-  return env;
-}
-
-/** `dk test`: registered by main.ts. */
 export function registerTestCommand(program: Command, ctx: CommandContext, setExit: (code: number) => void): void {
   program
     .command('test')
@@ -90,29 +63,16 @@ export function registerTestCommand(program: Command, ctx: CommandContext, setEx
  * lineage). Exit 0 every check passed, 1 a check or the transform failed, 2 usage or I/O.
  */
 export async function runTest(dir: string | undefined, flags: TestFlags, ctx: CommandContext): Promise<number> {
-  const timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout);
-  if (flags.timeout !== undefined && timeoutMs === undefined)
-    throw new UsageError('DK123', `--timeout ${flags.timeout}: expected a duration such as 30s or 10m`);
-  if (flags.engine !== undefined && flags.engine !== 'podman' && flags.engine !== 'docker')
-    throw new UsageError('DK123', `--engine ${flags.engine}: expected podman or docker`);
+  const { timeoutMs, engine, extraEnv } = parseRunOptions(flags);
   if (flags.profile !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(flags.profile))
     throw new UsageError('DK123', `--profile ${JSON.stringify(flags.profile)}: expected a profile name such as small or edge-cases`);
-  const extraEnv = parseEnvFlags(flags.env ?? []);
   const { cwd } = ctx.config;
   const style = textStyle(ctx.config.color);
   const logger = createCliLogger(ctx.io, ctx.config.debug);
   const overlay = await readOverlay(flags, cwd);
   const lint = await lintPath(path.resolve(cwd, dir ?? '.'), { scan: false, ...(overlay ? { overlay } : {}) });
-  if (lint.counts.errors > 0 || lint.ioFailure) {
-    ctx.io.stderr(
-      formatTextReport(
-        { issues: lint.issues, counts: lint.counts, fileCount: lint.fileCount, manifestCount: lint.manifests.length },
-        { cwd, style },
-      ),
-    );
-    ctx.io.stderr('dk: the package has lint errors; nothing was tested\n');
-    return lint.ioFailure ? 2 : 1;
-  }
+  const refused = refuseLintErrors(lint, ctx, 'tested');
+  if (refused !== undefined) return refused;
   if (lint.transforms.length !== 1) {
     throw new UsageError('DK533', `${dir ?? '.'} holds ${lint.transforms.length} Transforms; dk test tests one package`);
   }
@@ -124,7 +84,6 @@ export async function runTest(dir: string | undefined, flags: TestFlags, ctx: Co
       hint: 'Test the batch logic in a batch package, or run the streaming one with dk run.',
     });
   }
-  const engine: ContainerEngine | undefined = flags.local ? undefined : ((flags.engine as ContainerEngine | undefined) ?? 'podman');
   if (!engine && !plan.command) throw new UsageError('DK604', `${plan.packageName}: --local runs spec.command, and the Transform has none`);
   const manifests = [...lint.manifests, ...transform.outputs.flatMap((r) => (r.manifest ? [r.manifest] : []))];
   const contracts = dataSetContracts(plan.outputs, manifests);
@@ -150,15 +109,7 @@ export async function runTest(dir: string | undefined, flags: TestFlags, ctx: Co
     return 1;
   }
 
-  const emitter = createLineageEmitter(
-    {
-      ...(flags.lineage ? { targets: flags.lineage } : {}),
-      ...(ctx.config.openLineageUrl ? { openLineageUrl: ctx.config.openLineageUrl } : {}),
-      ...(ctx.config.openLineageToken ? { token: ctx.config.openLineageToken } : {}),
-      ...(flags.failOnLineageError ? { failOnError: true } : {}),
-    },
-    { cwd, logger, clock: systemClock },
-  );
+  const emitter = lineageEmitterFor(flags, ctx, logger);
   const show = (file: string) => {
     const relative = path.relative(cwd, file);
     return relative === '' ? '.' : relative.startsWith('..') ? file : relative;
@@ -178,15 +129,7 @@ export async function runTest(dir: string | undefined, flags: TestFlags, ctx: Co
         ...(engine ? { engine } : {}),
         onStdout: (chunk) => ctx.io.stdout(maskSecrets(chunk.toString(), plan.secrets)),
         onStderr: (chunk) => ctx.io.stderr(maskSecrets(chunk.toString(), plan.secrets)),
-        onInterrupt: (handler) => {
-          const forward = (signal: NodeJS.Signals) => handler(signal);
-          process.on('SIGINT', forward);
-          process.on('SIGTERM', forward);
-          return () => {
-            process.off('SIGINT', forward);
-            process.off('SIGTERM', forward);
-          };
-        },
+        onInterrupt: forwardInterrupts,
       },
     });
   } finally {

@@ -33,6 +33,8 @@ describe('precompiled OpenLineage validators', () => {
       'jobType',
       'documentation',
       'ownership',
+      'dataQualityAssertions',
+      'test',
     ]);
   });
 

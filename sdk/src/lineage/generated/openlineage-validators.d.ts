@@ -14,6 +14,8 @@ export const ProcessingEngineRunFacet: ValidateFunction;
 export const JobTypeJobFacet: ValidateFunction;
 export const DocumentationJobFacet: ValidateFunction;
 export const OwnershipJobFacet: ValidateFunction;
+export const DataQualityAssertionsDatasetFacet: ValidateFunction;
+export const TestRunFacet: ValidateFunction;
 export const runEventSchemaURL: "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent";
 export const openLineageFacets: {
   readonly SchemaDatasetFacet: { readonly key: "schema"; readonly schemaURL: "https://openlineage.io/spec/facets/1-2-0/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet"; readonly base: "DatasetFacet" };
@@ -29,4 +31,6 @@ export const openLineageFacets: {
   readonly JobTypeJobFacet: { readonly key: "jobType"; readonly schemaURL: "https://openlineage.io/spec/facets/2-0-4/JobTypeJobFacet.json#/$defs/JobTypeJobFacet"; readonly base: "JobFacet" };
   readonly DocumentationJobFacet: { readonly key: "documentation"; readonly schemaURL: "https://openlineage.io/spec/facets/1-1-0/DocumentationJobFacet.json#/$defs/DocumentationJobFacet"; readonly base: "JobFacet" };
   readonly OwnershipJobFacet: { readonly key: "ownership"; readonly schemaURL: "https://openlineage.io/spec/facets/1-0-1/OwnershipJobFacet.json#/$defs/OwnershipJobFacet"; readonly base: "JobFacet" };
+  readonly DataQualityAssertionsDatasetFacet: { readonly key: "dataQualityAssertions"; readonly schemaURL: "https://openlineage.io/spec/facets/1-1-0/DataQualityAssertionsDatasetFacet.json#/$defs/DataQualityAssertionsDatasetFacet"; readonly base: "InputDatasetFacet" };
+  readonly TestRunFacet: { readonly key: "test"; readonly schemaURL: "https://openlineage.io/spec/facets/1-0-1/TestRunFacet.json#/$defs/TestRunFacet"; readonly base: "RunFacet" };
 };

@@ -1,0 +1,14 @@
+export * from './check-output';
+export * from './contract';
+export * from './csv';
+export * from './deferred-complete';
+export * from './junit';
+export * from './parquet-footer';
+export * from './read-files';
+export * from './read-output';
+export * from './read-postgres';
+export type * from './reading';
+export * from './results';
+export * from './test-facets';
+export * from './test-package';
+export * from './value-types';

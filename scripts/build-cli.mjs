@@ -1,11 +1,16 @@
 // Bundles the dk CLI into one ESM file: one file to load is what keeps `dk lint` fast.
 import { build } from 'esbuild';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 
 const { version } = JSON.parse(await readFile(new URL('../cli/package.json', import.meta.url), 'utf8'));
+await rm('cli/dist', { recursive: true, force: true });
 await build({
   entryPoints: ['cli/src/index.ts'],
-  outfile: 'cli/dist/dk.mjs',
+  outdir: 'cli/dist',
+  entryNames: 'dk',
+  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
+  splitting: true,
   bundle: true,
   platform: 'node',
   target: 'node20',

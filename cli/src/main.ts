@@ -1,25 +1,44 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isDataKitError } from '@datakit/sdk/core';
-import { runBuild, type BuildFlags } from './commands/build';
-import { runCompletion } from './commands/completion';
-import { runCopy } from './commands/copy';
-import { registerDevCommand } from './commands/dev';
-import { registerTestCommand } from './commands/test';
-import { runInspect, type InspectFlags } from './commands/inspect';
-import { runPublish, type PublishFlags } from './commands/publish';
-import { runPull, type PullFlags } from './commands/pull';
-import { runRun, type RunFlags } from './commands/run';
+import type { BuildFlags } from './commands/build';
+import type { InspectFlags } from './commands/inspect';
+import type { PublishFlags } from './commands/publish';
+import type { PullFlags } from './commands/pull';
+import type { RunFlags } from './commands/run';
 import type { RegistryFlags } from './commands/registry-options';
-import { runExplain } from './commands/explain';
-import { runInit, type InitFlags } from './commands/init';
-import { runLint, type LintFlags } from './commands/lint';
-import { runPipelineShow, type PipelineFlags } from './commands/pipeline';
-import { runShow, type ShowFlags } from './commands/show';
+import type { InitFlags } from './commands/init';
+import type { LintFlags } from './commands/lint';
+import type { PipelineFlags } from './commands/pipeline';
+import type { ShowFlags } from './commands/show';
 import { collect, type CommandContext } from './context';
 import { dkVersion } from './version';
 
-/** Builds the command tree; each action stores its exit code instead of exiting. */
-function buildProgram(ctx: CommandContext, setExit: (code: number) => void): Command {
+const topLevel = new Set([
+  'lint',
+  'init',
+  'show',
+  'pipeline',
+  'run',
+  'test',
+  'dev',
+  'catalog',
+  'build',
+  'publish',
+  'pull',
+  'copy',
+  'inspect',
+  'explain',
+  'completion',
+]);
+
+/**
+ * Builds the command tree; each action stores its exit code instead of exiting. Command modules
+ * load when their command runs, so that `dk lint` does not pay for the registry or the runner.
+ */
+async function buildProgram(ctx: CommandContext, setExit: (code: number) => void, argv: readonly string[]): Promise<Command> {
+  const first = argv.find((a) => !a.startsWith('-'));
+  const mayRun = (name: string) =>
+    first === undefined || first === name || first === 'help' || first === 'completion' || !topLevel.has(first);
   const program = new Command('dk')
     .description('DataKit: lint, run, build, publish and promote data packages')
     .version(dkVersion, '-v, --version', 'print the dk version')
@@ -41,7 +60,7 @@ function buildProgram(ctx: CommandContext, setExit: (code: number) => void): Com
       .option('--strict', 'treat warnings as errors and require a classification on every output')
       .addOption(new Option('-o, --output <format>', 'report format').choices(['text', 'json', 'sarif']).default('text'))
       .option('--verbose', 'also show notes (info diagnostics)'),
-  ).action(async (dir: string, flags: LintFlags) => setExit(await runLint(dir, flags, ctx)));
+  ).action(async (dir: string, flags: LintFlags) => setExit(await (await import('./commands/lint')).runLint(dir, flags, ctx)));
 
   program
     .command('init')
@@ -54,7 +73,7 @@ function buildProgram(ctx: CommandContext, setExit: (code: number) => void): Com
     )
     .addOption(new Option('--mode <mode>', 'execution mode').choices(['batch', 'streaming']).default('batch'))
     .option('--namespace <namespace>', 'namespace of the package', 'default')
-    .action(async (name: string, flags: InitFlags) => setExit(await runInit(name, flags, ctx)));
+    .action(async (name: string, flags: InitFlags) => setExit(await (await import('./commands/init')).runInit(name, flags, ctx)));
 
   overlayOptions(
     program
@@ -62,7 +81,7 @@ function buildProgram(ctx: CommandContext, setExit: (code: number) => void): Com
       .description('print the manifests as dk sees them, after -f and --set')
       .argument('[dir]', 'package directory', '.')
       .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml')),
-  ).action(async (dir: string, flags: ShowFlags) => setExit(await runShow(dir, flags, ctx)));
+  ).action(async (dir: string, flags: ShowFlags) => setExit(await (await import('./commands/show')).runShow(dir, flags, ctx)));
 
   const pipeline = program.command('pipeline').description('the data flow between packages');
   pipeline
@@ -72,7 +91,9 @@ function buildProgram(ctx: CommandContext, setExit: (code: number) => void): Com
     .option('--scan-dir', 'include every package found below dir')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'mermaid', 'dot', 'json']).default('text'))
     .option('--destination <dataset>', 'only what this DataSet is built from')
-    .action(async (dir: string, flags: PipelineFlags) => setExit(await runPipelineShow(dir, flags, ctx)));
+    .action(async (dir: string, flags: PipelineFlags) =>
+      setExit(await (await import('./commands/pipeline')).runPipelineShow(dir, flags, ctx)),
+    );
 
   overlayOptions(
     program
@@ -93,10 +114,12 @@ function buildProgram(ctx: CommandContext, setExit: (code: number) => void): Com
       .option('--scan-dir', 'run every package below dir in topological order, stopping at the first failure')
       .option('--seed', "load the DataSets' dev.seed data before the run (idempotent)")
       .option('--profile <name>', 'with --seed: the seed profile to load'),
-  ).action(async (dir: string, flags: RunFlags) => setExit(await runRun(dir, flags, ctx)));
+  ).action(async (dir: string, flags: RunFlags) => setExit(await (await import('./commands/run')).runRun(dir, flags, ctx)));
 
-  registerTestCommand(program, ctx, setExit);
-  registerDevCommand(program, ctx, setExit);
+  // These commands define their own options: load them only when they may be the one asked for.
+  if (mayRun('test')) (await import('./commands/test')).registerTestCommand(program, ctx, setExit);
+  if (mayRun('dev')) (await import('./commands/dev')).registerDevCommand(program, ctx, setExit);
+  if (mayRun('catalog')) (await import('./commands/catalog')).registerCatalogCommand(program, ctx, setExit);
 
   const registryOptions = (command: Command) =>
     command
@@ -110,7 +133,7 @@ function buildProgram(ctx: CommandContext, setExit: (code: number) => void): Com
     .option('--output <oci-layout:PATH>', 'the OCI layout to write (default .dk/build/<name>)')
     .option('--allow-secret-files', 'bundle files that look like secrets (.env, keys) anyway')
     .option('--json', 'print the result as JSON')
-    .action(async (dir: string, flags: BuildFlags) => setExit(await runBuild(dir, flags, ctx)));
+    .action(async (dir: string, flags: BuildFlags) => setExit(await (await import('./commands/build')).runBuild(dir, flags, ctx)));
 
   registryOptions(
     program
@@ -125,7 +148,7 @@ function buildProgram(ctx: CommandContext, setExit: (code: number) => void): Com
       .option('--allow-overwrite', 'let a prerelease version (x.y.z-…) move to the new digest')
       .option('--allow-secret-files', 'bundle files that look like secrets (.env, keys) anyway')
       .option('--json', 'print the result as JSON'),
-  ).action(async (dir: string, flags: PublishFlags) => setExit(await runPublish(dir, flags, ctx)));
+  ).action(async (dir: string, flags: PublishFlags) => setExit(await (await import('./commands/publish')).runPublish(dir, flags, ctx)));
 
   registryOptions(
     program
@@ -133,7 +156,7 @@ function buildProgram(ctx: CommandContext, setExit: (code: number) => void): Com
       .description('download an artifact, verify every blob and extract it safely')
       .argument('<ref>', 'oci://host/repo:tag, oci://host/repo@sha256:…, or oci-layout:PATH:tag')
       .option('--output <dir>', 'directory to create (default: the repository name)'),
-  ).action(async (ref: string, flags: PullFlags) => setExit(await runPull(ref, flags, ctx)));
+  ).action(async (ref: string, flags: PullFlags) => setExit(await (await import('./commands/pull')).runPull(ref, flags, ctx)));
 
   registryOptions(
     program
@@ -141,7 +164,9 @@ function buildProgram(ctx: CommandContext, setExit: (code: number) => void): Com
       .description('copy an artifact between registries and OCI layouts, referrers included')
       .argument('<src>', 'source reference with a tag or digest')
       .argument('<dst>', 'destination repository or layout, optionally with a tag'),
-  ).action(async (src: string, dst: string, flags: RegistryFlags) => setExit(await runCopy(src, dst, flags, ctx)));
+  ).action(async (src: string, dst: string, flags: RegistryFlags) =>
+    setExit(await (await import('./commands/copy')).runCopy(src, dst, flags, ctx)),
+  );
 
   registryOptions(
     program
@@ -149,19 +174,19 @@ function buildProgram(ctx: CommandContext, setExit: (code: number) => void): Com
       .description('show an artifact: manifest, config, layers and annotations')
       .argument('<ref>', 'reference with a tag or digest')
       .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text')),
-  ).action(async (ref: string, flags: InspectFlags) => setExit(await runInspect(ref, flags, ctx)));
+  ).action(async (ref: string, flags: InspectFlags) => setExit(await (await import('./commands/inspect')).runInspect(ref, flags, ctx)));
 
   program
     .command('explain')
     .description('explain a diagnostic code, e.g. dk explain DK301 (no code: list them all)')
     .argument('[code]', 'a code such as DK201')
-    .action((code: string | undefined) => setExit(runExplain(code, ctx)));
+    .action(async (code: string | undefined) => setExit((await import('./commands/explain')).runExplain(code, ctx)));
 
   program
     .command('completion')
     .description('print a shell completion script')
     .argument('<shell>', 'bash, zsh or fish')
-    .action((shell: string) => setExit(runCompletion(shell, program, ctx)));
+    .action(async (shell: string) => setExit((await import('./commands/completion')).runCompletion(shell, program, ctx)));
 
   return program;
 }
@@ -169,7 +194,7 @@ function buildProgram(ctx: CommandContext, setExit: (code: number) => void): Com
 /** Runs dk with `argv` (without node and script) and returns the exit code; never throws. */
 export async function main(argv: readonly string[], ctx: CommandContext): Promise<number> {
   let exitCode = 0;
-  const program = buildProgram(ctx, (code) => (exitCode = code));
+  const program = await buildProgram(ctx, (code) => (exitCode = code), argv);
   if (argv.length === 0) {
     ctx.io.stdout(program.helpInformation());
     return 2;

@@ -624,6 +624,51 @@ export const codes = {
     explanation: 'dk test runs a Transform to completion and then checks its outputs; a streaming Transform never completes.',
     fix: 'Test the logic in a batch package, or use dk run.',
   },
+  DK680: {
+    title: 'Cannot read the lineage events file',
+    severity: 'error',
+    explanation: 'The --events file does not exist, is a directory, or is unreadable.',
+    fix: 'Pass the file dk run --lineage file:<path> wrote; check permissions.',
+  },
+  DK681: {
+    title: 'Invalid lineage events file',
+    severity: 'error',
+    explanation:
+      'A line is not a JSON object. The file must hold one OpenLineage event per line; blank lines and events without a run are skipped.',
+    fix: 'Fix or remove the line named in the message; a truncated last line means a run was killed mid-write.',
+  },
+  DK682: {
+    title: 'Invalid Marquez URL',
+    severity: 'error',
+    explanation: "--sync-marquez must be Marquez's http(s) base URL with no credentials in it.",
+    fix: 'For example --sync-marquez http://localhost:5000; put the token in OPENLINEAGE_API_KEY.',
+  },
+  DK683: {
+    title: 'Not found in Marquez',
+    severity: 'error',
+    explanation:
+      'Marquez answered 404 for the namespace, dataset or field. Marquez only learns datasets and fields from lineage events; the other DataSets are still tagged.',
+    fix: 'Run the Transform with --lineage pointing at Marquez and sync again.',
+  },
+  DK684: {
+    title: 'Marquez refused the request',
+    severity: 'error',
+    explanation: 'Marquez answered 4xx other than 404. 401/403 (a bad or missing token) stop the sync; 400/422 are reported per tag.',
+    fix: "Check OPENLINEAGE_API_KEY; otherwise read Marquez's answer in the message.",
+  },
+  DK685: {
+    title: 'Marquez unreachable',
+    severity: 'error',
+    explanation: 'Network failure, timeout, or 5xx/408/429 after retries with backoff; the sync stops.',
+    fix: 'Check that Marquez runs at that address.',
+  },
+  DK686: {
+    title: 'DataSet has no physical name',
+    severity: 'warning',
+    explanation:
+      'Its Store is not declared in the tree (or the DataSet is external), or lacks what naming needs (DK650), so it cannot be found in Marquez; it is not synced.',
+    fix: 'Catalog from the directory declaring the Store (or use --scan-dir), or set the missing connection field.',
+  },
 } as const satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof codes;

@@ -33518,7 +33518,7 @@ define(module.exports, Symbol.for('setupWindows'), setupWindows)
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1012);
+/* harmony import */ var _main__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(941);
 /**
  * The action's entry point (bundled to dist/index.js by ncc). All the work happens in main.ts.
  */
@@ -33530,7 +33530,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1012:
+/***/ 941:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34033,6 +34033,150 @@ const codes_codes = {
         severity: 'error',
         explanation: 'The lineage file could not be created or appended to (permissions, a directory in the way, a full disk).',
         fix: 'Check the path and its permissions.',
+    },
+    DK660: {
+        title: 'Seed database unreachable',
+        severity: 'error',
+        explanation: "The Store's PostgreSQL could not be reached: connection refused, unknown host, timeout, or the database does not exist. The message names host:port and the Store, never credentials.",
+        fix: 'Start the database, or correct connection.host/port/database of the Store; create the database if it is missing.',
+    },
+    DK661: {
+        title: 'Seed database refused the credentials',
+        severity: 'error',
+        explanation: "The server rejected the user or password resolved from the Store's ${VAR} secrets (bad password, no pg_hba entry, unknown role). Values are never printed.",
+        fix: "Export the right values for the Store's secret variables (e.g. PG_USER, PG_PASSWORD) where dk runs.",
+    },
+    DK662: {
+        title: 'Bad seed file',
+        severity: 'error',
+        explanation: 'A seed file is missing, unreadable, of an unsupported type, or malformed: an unclosed CSV quote, a row with a different field count than the header, invalid JSON, a .json that is not an array of objects, a .jsonl line that is not an object. Reported as file:line:col.',
+        fix: "Fix the file at that line. Seed files are .csv (with a header), .json (an array) or .jsonl, relative to the manifest's folder.",
+    },
+    DK663: {
+        title: 'Seed column not in the schema',
+        severity: 'error',
+        explanation: "A seed row names a column that the DataSet's spec.schema does not declare.",
+        fix: 'Rename the seed column (see the did-you-mean), or add the field to spec.schema.',
+    },
+    DK664: {
+        title: 'Seed value of the wrong type',
+        severity: 'error',
+        explanation: 'A value does not fit its column (integer, number, boolean, ISO 8601 timestamp, date, JSON), or is null or missing where nullable: false.',
+        fix: "Correct the value at the location shown, or the field's type.",
+    },
+    DK665: {
+        title: 'Unknown seed profile',
+        severity: 'error',
+        explanation: '--profile names a profile that no DataSet declares under spec.dev.seed.profiles.',
+        fix: 'Use one of the listed profiles, or leave out --profile.',
+    },
+    DK666: {
+        title: 'DataSet cannot be seeded',
+        severity: 'error',
+        explanation: "Seeding loads postgres tables (spec.table) and file Stores (spec.prefix, format jsonl/json/csv). This Store's type, a missing table or prefix, the format, or a prefix leaving the Store directory rules it out.",
+        fix: 'Remove spec.dev.seed, or keep the dev copy in a postgres or file Store.',
+    },
+    DK667: {
+        title: 'Seed on a Transform',
+        severity: 'error',
+        explanation: 'spec.dev.seed on a Transform does not say which DataSet it fills, so it is not loaded.',
+        fix: 'Move it to spec.dev.seed of the input DataSet.',
+    },
+    DK668: {
+        title: 'Seed could not be written',
+        severity: 'error',
+        explanation: "The database refused a statement (the existing table differs from the schema, permissions, constraints), or a file Store's seed file could not be written. The transaction was rolled back.",
+        fix: 'Read the database message; align or drop the table so dk recreates it; grant CREATE/INSERT/DELETE.',
+    },
+    DK610: {
+        title: 'Runtime tool not installed',
+        severity: 'error',
+        explanation: 'dk run --local runs dbt or CloudQuery from PATH for a dbt or cloudquery Transform without spec.command, and the program is not installed.',
+        fix: 'Install it (pip install dbt-postgres; the cloudquery CLI), or run without --local so spec.image runs in a container.',
+    },
+    DK611: {
+        title: 'No Store for the runtime',
+        severity: 'error',
+        explanation: 'dbt builds its models in a Postgres Store; a CloudQuery sync needs input DataSets (sources) and output DataSets (destinations). The Transform has neither.',
+        fix: 'Put the output DataSet on a Store whose Connector has type: postgres (dbt); declare inputs and outputs (CloudQuery).',
+    },
+    DK612: {
+        title: 'CloudQuery plugin not declared',
+        severity: 'error',
+        explanation: "Each input Store needs a source plugin and each output Store a destination plugin, taken from its Connector's spec.plugin.source / spec.plugin.destination.",
+        fix: 'Set them on the Connector: an image (ghcr.io/cloudquery/cq-source-postgresql:v8.0.0) or cloudquery/<name>@<version>.',
+    },
+    DK613: {
+        title: 'Cannot write runtime configuration',
+        severity: 'error',
+        explanation: 'The temporary directory for the generated profiles.yml or sync spec could not be created.',
+        fix: 'Check that TMPDIR exists and is writable.',
+    },
+    DK670: {
+        title: 'Output check failed',
+        severity: 'error',
+        explanation: 'An output DataSet does not match its declared schema (columns, types, nullability) or its spec.quality (row count, not null, unique, accepted values). Each failure lists what was seen; PII values are never shown.',
+        fix: 'Fix the transform so its output matches the contract, or change the contract if the data is right.',
+    },
+    DK671: {
+        title: 'Output check could not run',
+        severity: 'warning',
+        explanation: 'A check was skipped: a store other than file or postgres, a format other than jsonl/csv/parquet, Parquet values (only the footer is read), or a column the output lacks. Skipped checks do not fail dk test.',
+        fix: 'Test against a file or postgres store, or write jsonl or csv.',
+    },
+    DK672: {
+        title: 'Output could not be read',
+        severity: 'error',
+        explanation: 'Reading an output after the run failed (permissions, a database refusing or unreachable, a dropped connection). Its checks are reported as errors and dk test exits 2.',
+        fix: "Check the store's address and credentials (the ones the transform was given) and directory permissions.",
+    },
+    DK673: {
+        title: 'Streaming Transform cannot be tested',
+        severity: 'error',
+        explanation: 'dk test runs a Transform to completion and then checks its outputs; a streaming Transform never completes.',
+        fix: 'Test the logic in a batch package, or use dk run.',
+    },
+    DK680: {
+        title: 'Cannot read the lineage events file',
+        severity: 'error',
+        explanation: 'The --events file does not exist, is a directory, or is unreadable.',
+        fix: 'Pass the file dk run --lineage file:<path> wrote; check permissions.',
+    },
+    DK681: {
+        title: 'Invalid lineage events file',
+        severity: 'error',
+        explanation: 'A line is not a JSON object. The file must hold one OpenLineage event per line; blank lines and events without a run are skipped.',
+        fix: 'Fix or remove the line named in the message; a truncated last line means a run was killed mid-write.',
+    },
+    DK682: {
+        title: 'Invalid Marquez URL',
+        severity: 'error',
+        explanation: "--sync-marquez must be Marquez's http(s) base URL with no credentials in it.",
+        fix: 'For example --sync-marquez http://localhost:5000; put the token in OPENLINEAGE_API_KEY.',
+    },
+    DK683: {
+        title: 'Not found in Marquez',
+        severity: 'error',
+        explanation: 'Marquez answered 404 for the namespace, dataset or field. Marquez only learns datasets and fields from lineage events; the other DataSets are still tagged.',
+        fix: 'Run the Transform with --lineage pointing at Marquez and sync again.',
+    },
+    DK684: {
+        title: 'Marquez refused the request',
+        severity: 'error',
+        explanation: 'Marquez answered 4xx other than 404. 401/403 (a bad or missing token) stop the sync; 400/422 are reported per tag.',
+        fix: "Check OPENLINEAGE_API_KEY; otherwise read Marquez's answer in the message.",
+    },
+    DK685: {
+        title: 'Marquez unreachable',
+        severity: 'error',
+        explanation: 'Network failure, timeout, or 5xx/408/429 after retries with backoff; the sync stops.',
+        fix: 'Check that Marquez runs at that address.',
+    },
+    DK686: {
+        title: 'DataSet has no physical name',
+        severity: 'warning',
+        explanation: 'Its Store is not declared in the tree (or the DataSet is external), or lacks what naming needs (DK650), so it cannot be found in Marquez; it is not synced.',
+        fix: 'Catalog from the directory declaring the Store (or use --scan-dir), or set the missing connection field.',
     },
 };
 function isCode(value) {
@@ -35930,8 +36074,6 @@ const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 var external_node_stream_ = __nccwpck_require__(7075);
 ;// CONCATENATED MODULE: external "node:stream/promises"
 const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-;// CONCATENATED MODULE: external "node:zlib"
-const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 // EXTERNAL MODULE: ../../node_modules/tar-stream/index.js
 var tar_stream = __nccwpck_require__(6474);
 // EXTERNAL MODULE: external "node:crypto"
@@ -36265,6 +36407,14 @@ class oci_layout_OciLayoutTarget {
             });
         }
         return found;
+    }
+    /**
+     * A blob's bytes from `offset` on, straight from its file: for uploads that resume or go up in
+     * chunks, where reading (and hashing) from byte 0 for every chunk would cost O(size²). Not
+     * verified here: the blob was verified when it was written, and the receiver checks the digest.
+     */
+    openBlobAt(descriptor, offset) {
+        return (0,external_node_fs_namespaceObject.createReadStream)(this.blobPath(descriptor.digest), { start: offset, highWaterMark: 1024 * 1024 });
     }
     blobPath(digest) {
         return external_node_path_default().join(this.root, 'blobs', 'sha256', digestHex(digest));
@@ -36791,6 +36941,224 @@ async function serviceAccountReason(entry) {
     return undefined;
 }
 
+;// CONCATENATED MODULE: external "node:zlib"
+const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
+;// CONCATENATED MODULE: ../../sdk/src/registry/parallel-gzip.ts
+
+
+
+/**
+ * A deterministic parallel gzip compressor, in the manner of pigz: one gzip member whose deflate
+ * data is made of independently compressed blocks.
+ *
+ * - The input is cut into blocks of `blockBytes` (1 MiB). The cut points depend only on the
+ *   input's length, never on how it arrives in chunks: a block is sent off once the byte after it
+ *   has arrived, so the last block is the rest (1 to blockBytes bytes; none for empty input).
+ * - Each block is raw deflate on the libuv pool, primed with the 32 KiB of input before it as the
+ *   dictionary (so matches reach across block boundaries as in one stream), ended with
+ *   Z_SYNC_FLUSH (byte-aligned, not final); the last block ends with Z_FINISH.
+ * - A block that does not compress is written as stored deflate blocks instead (5 bytes of header
+ *   per 65,535 bytes), which we encode ourselves. The choice depends only on the block's bytes:
+ *   a level-1 trial of a 64 KiB sample (4 slices of 16 KiB, spread over the block) that saves
+ *   less than 2% stores the block without compressing it; otherwise the block is compressed and
+ *   stored anyway if that came out larger than storing it.
+ * - The header is `gzip -n`'s (no name, mtime 0, OS 3 = Unix), the trailer the CRC-32 of the whole
+ *   input (zlib.crc32, running over the blocks in order) and its length mod 2^32.
+ *
+ * Determinism: the output is a function of the input bytes and of (level, blockBytes,
+ * storeIncompressible) only. How many blocks are in flight, the machine's core count and the
+ * order in which the pool finishes change nothing: outputs are written in block order, and every
+ * zlib call gets a fixed output buffer size (larger than any block's output, so zlib never sees a
+ * full output buffer, which is where its flush output could otherwise differ). The deflate bytes
+ * still depend on the zlib bundled with Node, as they always did.
+ *
+ * Memory: at most `inFlight` blocks are being compressed while one more fills. Each holds its
+ * input (blockBytes), a zlib state (about 270 KiB at the default memLevel), an output buffer of
+ * blockBytes + 64 KiB and the 32 KiB dictionary: with the defaults (4 in flight, 1 MiB blocks)
+ * about 5 × 2.4 MiB ≈ 12 MiB, plus what the readable side buffers (Transform backpressure: the
+ * next chunk is not taken while it is over its high-water mark).
+ */
+/** Bytes per block: the unit of parallel work, and part of the output's bytes. */
+const defaultBlockBytes = 1024 * 1024;
+/** libuv's default thread pool size (UV_THREADPOOL_SIZE, where zlib's async work runs). */
+const libuvPoolSize = 4;
+const windowBytes = 32 * 1024;
+const maxStoredBytes = 65_535;
+const probeSlices = 4;
+const probeSliceBytes = 16 * 1024;
+const probeOutputBytes = 2 * probeSlices * probeSliceBytes;
+const deflateRawAsync = (0,external_node_util_.promisify)(external_node_zlib_namespaceObject.deflateRaw);
+/** A Transform from bytes to one gzip member, compressed a block at a time on the libuv pool. */
+class ParallelGzip extends external_node_stream_.Transform {
+    level;
+    blockBytes;
+    inFlight;
+    storeIncompressible;
+    /** Fixed, whatever the block: see "Determinism" above. */
+    #outputChunkBytes;
+    #block;
+    #filled = 0;
+    /** The last ≤ 32 KiB of the input sent off so far: the next block's dictionary. */
+    #window = Buffer.alloc(0);
+    #crc = 0;
+    #inputBytes = 0;
+    #headerSent = false;
+    /** Blocks in flight, oldest first; each resolves to its deflate bytes. */
+    #queue = [];
+    #blocks = 0;
+    #storedBlocks = 0;
+    constructor(options = {}) {
+        super();
+        const level = options.level ?? 6;
+        const blockBytes = options.blockBytes ?? defaultBlockBytes;
+        const inFlight = options.inFlight ?? defaultInFlight();
+        if (!Number.isInteger(level) || level < 0 || level > 9)
+            throw new RangeError(`level must be 0–9, got ${level}`);
+        if (!Number.isInteger(blockBytes) || blockBytes < 1 || blockBytes > 64 * 1024 * 1024) {
+            throw new RangeError(`blockBytes must be 1 B–64 MiB, got ${blockBytes}`);
+        }
+        if (!Number.isInteger(inFlight) || inFlight < 1)
+            throw new RangeError(`inFlight must be a positive integer, got ${inFlight}`);
+        this.level = level;
+        this.blockBytes = blockBytes;
+        this.inFlight = inFlight;
+        this.storeIncompressible = options.storeIncompressible ?? true;
+        this.#outputChunkBytes = blockBytes + 64 * 1024;
+    }
+    /** Blocks written so far, and how many of them were stored; complete once the stream has ended. */
+    get stats() {
+        return { blocks: this.#blocks, storedBlocks: this.#storedBlocks };
+    }
+    _transform(chunk, _encoding, callback) {
+        settle(async () => {
+            this.#sendHeader();
+            let offset = 0;
+            while (offset < chunk.length) {
+                if (this.#filled === this.blockBytes)
+                    await this.#dispatch(false);
+                this.#block ??= Buffer.allocUnsafe(this.blockBytes);
+                const end = Math.min(chunk.length, offset + this.blockBytes - this.#filled);
+                this.#filled += chunk.copy(this.#block, this.#filled, offset, end);
+                offset = end;
+            }
+        }, callback);
+    }
+    _flush(callback) {
+        settle(async () => {
+            this.#sendHeader();
+            await this.#dispatch(true);
+            const trailer = Buffer.alloc(8);
+            trailer.writeUInt32LE(this.#crc >>> 0, 0);
+            trailer.writeUInt32LE(this.#inputBytes % 2 ** 32, 4);
+            this.push(trailer);
+        }, callback);
+    }
+    _destroy(error, callback) {
+        // Blocks still on the pool finish there; their results (and failures) are dropped.
+        this.#queue = [];
+        this.#block = undefined;
+        callback(error);
+    }
+    #sendHeader() {
+        if (this.#headerSent)
+            return;
+        this.#headerSent = true;
+        // XFL as zlib writes it (2: level 9, 4: level 0–1, else 0); mtime 0 and OS 3 (Unix) as `gzip -n`
+        // on Linux, on every platform (zlib would write the build machine's: 19 on macOS, 10 on Windows).
+        const xfl = this.level === 9 ? 2 : this.level < 2 ? 4 : 0;
+        this.push(Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, 3]));
+    }
+    /** Sends the filled block off; waits until fewer than `inFlight` blocks are in flight (none if last). */
+    async #dispatch(last) {
+        const block = this.#block ? this.#block.subarray(0, this.#filled) : Buffer.alloc(0);
+        this.#block = undefined;
+        this.#filled = 0;
+        this.#crc = (0,external_node_zlib_namespaceObject.crc32)(block, this.#crc);
+        this.#inputBytes += block.length;
+        const dictionary = this.#window;
+        this.#window = slideWindow(dictionary, block);
+        const job = this.#encode(block, dictionary, last);
+        // A failure is reported when its turn comes; this only keeps a dropped one from being unhandled.
+        job.catch(() => undefined);
+        this.#queue.push(job);
+        const keep = last ? 0 : this.inFlight - 1;
+        while (this.#queue.length > keep) {
+            const output = await this.#queue.shift();
+            if (this.destroyed)
+                return;
+            this.push(output);
+        }
+    }
+    async #encode(block, dictionary, last) {
+        this.#blocks++;
+        if (this.level === 0 || (this.storeIncompressible && (await incompressible(block)))) {
+            this.#storedBlocks++;
+            return storedBlocks(block, last);
+        }
+        const deflated = await deflateRawAsync(block, {
+            level: this.level,
+            chunkSize: this.#outputChunkBytes,
+            finishFlush: last ? external_node_zlib_namespaceObject.constants.Z_FINISH : external_node_zlib_namespaceObject.constants.Z_SYNC_FLUSH,
+            ...(dictionary.length > 0 ? { dictionary } : {}),
+        });
+        if (this.storeIncompressible && deflated.length > storedLength(block.length)) {
+            this.#storedBlocks++;
+            return storedBlocks(block, last);
+        }
+        return deflated;
+    }
+}
+/** A ParallelGzip with these options. */
+function createParallelGzip(options = {}) {
+    return new ParallelGzip(options);
+}
+function defaultInFlight() {
+    const pool = Number(process.env.UV_THREADPOOL_SIZE);
+    return Number.isInteger(pool) && pool > 0 ? Math.min(pool, 16) : libuvPoolSize;
+}
+function settle(work, callback) {
+    work().then(() => callback(), (error) => callback(error instanceof Error ? error : new Error(String(error))));
+}
+/** The last ≤ 32 KiB of `window` followed by `block`, in a buffer of its own. */
+function slideWindow(window, block) {
+    if (block.length >= windowBytes)
+        return Buffer.from(block.subarray(block.length - windowBytes));
+    const joined = Buffer.concat([window, block]);
+    return joined.length > windowBytes ? Buffer.from(joined.subarray(joined.length - windowBytes)) : joined;
+}
+/** True when a level-1 trial of a sample of the block saves less than 2%. */
+async function incompressible(block) {
+    let sample = block;
+    if (block.length > probeSlices * probeSliceBytes) {
+        const step = Math.floor((block.length - probeSliceBytes) / (probeSlices - 1));
+        sample = Buffer.concat(Array.from({ length: probeSlices }, (_, i) => block.subarray(i * step, i * step + probeSliceBytes)));
+    }
+    if (sample.length === 0)
+        return false;
+    const trial = await deflateRawAsync(sample, { level: 1, chunkSize: probeOutputBytes });
+    return trial.length * 50 >= sample.length * 49;
+}
+function storedLength(bytes) {
+    return bytes + 5 * Math.max(1, Math.ceil(bytes / maxStoredBytes));
+}
+/** The block as stored deflate blocks (byte-aligned, since every block before ends aligned); BFINAL on the last if `last`. */
+function storedBlocks(block, last) {
+    const out = Buffer.allocUnsafe(storedLength(block.length));
+    let at = 0;
+    let start = 0;
+    do {
+        const length = Math.min(maxStoredBytes, block.length - start);
+        const final = last && start + length === block.length;
+        out[at] = final ? 1 : 0;
+        out.writeUInt16LE(length, at + 1);
+        out.writeUInt16LE(length ^ 0xffff, at + 3);
+        block.copy(out, at + 5, start, start + length);
+        at += 5 + length;
+        start += length;
+    } while (start < block.length);
+    return out;
+}
+
 ;// CONCATENATED MODULE: ../../sdk/src/registry/bundle.ts
 
 
@@ -36807,14 +37175,15 @@ async function serviceAccountReason(entry) {
 
 /** sha256 of the uncompressed tar: comparable across zlib versions, whose deflate bytes differ. */
 const diffIdAnnotation = 'dev.datakit.layer.diff-id';
-/** Larger chunks than the 64 KiB / 16 KiB defaults: about a fifth less time in gzip, a few MiB of memory. */
+/** Larger chunks than the 64 KiB default: fewer, larger copies into the tar and gzip blocks. */
 const readChunkBytes = 1024 * 1024;
-const gzipChunkBytes = 64 * 1024;
 /**
  * Bundles a package into one OCI image manifest with two gzip tar layers (manifests, content)
  * and a canonical JSON config. Layers stream from disk through tar, gzip and sha256 into a scratch
  * file, never into memory. The same files and inputs always give the same manifest digest:
- * entries are sorted, headers carry no time, owner or umask, gzip carries no name or time.
+ * entries are sorted, headers carry no time, owner or umask, gzip carries no name or time and is
+ * cut into fixed 1 MiB blocks compressed in parallel (parallel-gzip.ts), so neither the core count
+ * nor timing changes a byte.
  */
 async function buildArtifact(options) {
     const { target } = options;
@@ -36881,7 +37250,8 @@ async function buildArtifact(options) {
 }
 function layerKey(entries, level, mediaType, title) {
     const parts = entries.map((e) => [e.path, e.type, e.stamp, e.executable, e.linkTarget ?? '']);
-    return digest_sha256Digest(JSON.stringify({ version: 1, level, mediaType, title, parts }));
+    // version 2: layers are parallel block gzip (parallel-gzip.ts); version 1 was one zlib gzip stream.
+    return digest_sha256Digest(JSON.stringify({ version: 2, level, mediaType, title, parts }));
 }
 /** OCI layouts take staged files by rename; any other target is pushed from a temp directory. */
 async function scratchFor(target, tempDir) {
@@ -36917,12 +37287,12 @@ async function scratchFor(target, tempDir) {
         dispose: () => (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true }),
     };
 }
-/** tar → sha256 (diff id) → gzip → sha256 (digest) → file, with the entries fed in as the pipeline drains. */
+/** tar → sha256 (diff id) → parallel block gzip → sha256 (digest) → file, with the entries fed in as the pipeline drains. */
 async function writeLayer(entries, file, level, mediaType, title) {
     const pack = tar_stream.pack();
     const uncompressed = new DigestStream();
     const compressed = new DigestStream();
-    const written = (0,external_node_stream_promises_namespaceObject.pipeline)(pack, uncompressed, (0,external_node_zlib_namespaceObject.createGzip)({ level, chunkSize: gzipChunkBytes }), normaliseGzipHeader(), compressed, (0,external_node_fs_namespaceObject.createWriteStream)(file, { flags: 'wx' }));
+    const written = (0,external_node_stream_promises_namespaceObject.pipeline)(pack, uncompressed, new ParallelGzip({ level }), compressed, (0,external_node_fs_namespaceObject.createWriteStream)(file, { flags: 'wx' }));
     const fed = (async () => {
         try {
             for (const entry of entries)
@@ -37008,25 +37378,6 @@ function layerError(error, title) {
         return new errors_FileSystemError('DK503', `cannot read a package file for ${title} (${code})`, { cause: error });
     }
     return new errors_FileSystemError('DK517', `cannot write ${title} (${code ?? String(error)})`, { cause: error });
-}
-/**
- * zlib writes the build machine's OS into byte 9 of the gzip header (3 on Linux, 19 on macOS,
- * 10 on Windows), which would make the same package digest differently per platform. Pin it to
- * 3 (Unix), which is what `gzip -n` writes on Linux.
- */
-function normaliseGzipHeader() {
-    let offset = 0;
-    return new external_node_stream_.Transform({
-        transform(chunk, _encoding, callback) {
-            if (offset <= 9 && offset + chunk.length > 9) {
-                const copy = Buffer.from(chunk);
-                copy[9 - offset] = 3;
-                chunk = copy;
-            }
-            offset += chunk.length;
-            callback(null, chunk);
-        },
-    });
 }
 
 ;// CONCATENATED MODULE: ../../sdk/src/registry/layer-cache.ts
@@ -37241,13 +37592,14 @@ async function buildPackage(options) {
 
 
 
+
 const indexTypes = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
 /** A blob of one target as the source of a push to another: reopened (and skipped ahead) on resume. */
 function blobFrom(target, descriptor, onProgress) {
     return {
         descriptor,
         open(offset = 0) {
-            const stream = Readable.from(skip(target, descriptor, offset));
+            const stream = target instanceof OciLayoutTarget ? target.openBlobAt(descriptor, offset) : Readable.from(skip(target, descriptor, offset));
             if (!onProgress)
                 return stream;
             let transferred = offset;

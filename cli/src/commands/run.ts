@@ -3,7 +3,6 @@ import { systemClock, UsageError } from '@datakit/sdk/core';
 import { orderTransforms } from '@datakit/sdk/graph';
 import { newRunId, type ParentRun } from '@datakit/sdk/lineage';
 import { lineageObserver, maskSecrets, planRun, isToolRuntime, runWithRuntime, type RunOutcome, type RunPlan } from '@datakit/sdk/runner';
-import { formatSeedErrors, formatSeedReport, seedPackage } from '@datakit/sdk/seed';
 import { lintPath, type ResolvedTransform } from '@datakit/sdk/validate';
 import { createCliLogger } from '../cli-logger';
 import type { CommandContext } from '../context';
@@ -53,6 +52,8 @@ export async function runRun(dir: string | undefined, flags: RunFlags, ctx: Comm
     for (const transform of transforms) {
       const plan = planRun(lint, transform, planOptions);
       if (flags.seed) {
+        // Seeding needs the Postgres client: loaded only when asked for.
+        const { formatSeedErrors, formatSeedReport, seedPackage } = await import('@datakit/sdk/seed');
         const seeded = await seedPackage(plan, lint, {
           env,
           logger,

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Clock } from '../core/clock';
 import type { Logger } from '../core/logger';
 import type { LineageDataSet, LineageField, LineageJob } from '../lineage/datakit-job';
@@ -21,7 +22,16 @@ export interface LineageObserverOptions {
 
 /** The lineage view of a planned run: the job, its datasets and their stores (no secrets). */
 export function lineageJob(plan: RunPlan): LineageJob {
-  const stores = new Map(plan.stores.map((s) => [s.name, { name: s.name, type: s.type, connection: s.connection }]));
+  // File stores are named by absolute path, from the Store's own package (where the data is).
+  const stores = new Map(
+    plan.stores.map((s) => {
+      const connection =
+        s.type === 'file' && typeof s.connection.path === 'string'
+          ? { ...s.connection, path: path.resolve(s.baseDir, s.connection.path) }
+          : s.connection;
+      return [s.name, { name: s.name, type: s.type, connection }];
+    }),
+  );
   const dataset = (d: PlannedDataSet): LineageDataSet => ({
     name: d.name,
     store: stores.get(d.store) ?? { name: d.store, type: 'unknown', connection: {} },

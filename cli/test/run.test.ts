@@ -99,6 +99,16 @@ describe('dk run --local', () => {
     await expect(readFile(path.join(cwd, 'events.jsonl'))).rejects.toThrow();
   });
 
+  it('a DataSet whose Store is not declared stops the run before it starts (DK603), with no event', async () => {
+    await dk(['init', 'demo', '--runtime', 'generic-node']);
+    await rm(path.join(cwd, 'demo/store'), { recursive: true });
+    const result = await dk(['run', 'demo', '--local', '--lineage', 'file:events.jsonl']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('DK603');
+    expect(result.stderr).toContain('Store local');
+    await expect(readFile(path.join(cwd, 'events.jsonl'))).rejects.toThrow();
+  });
+
   it('never prints a secret: dry-run masks it, and so does the transform output', async () => {
     await dk(['init', 'wh', '--runtime', 'generic-node']);
     const storeFile = path.join(cwd, 'wh/store/local.yaml');

@@ -54,8 +54,8 @@ export interface ParallelGzipOptions {
   /** Block size, default 1 MiB. Part of the output: the same size gives the same bytes. */
   blockBytes?: number;
   /**
-   * Blocks compressed at the same time (a memory bound, not part of the output). Default: the
-   * libuv pool size (UV_THREADPOOL_SIZE, else 4), at most 16.
+   * Blocks compressed at the same time (a memory bound, not part of the output). Default: 4,
+   * libuv's default pool size; callers that enlarge the pool may pass more.
    */
   inFlight?: number;
   /** Store blocks that do not compress (see above), default true. Part of the output. */
@@ -193,8 +193,7 @@ export function createParallelGzip(options: ParallelGzipOptions = {}): ParallelG
 }
 
 function defaultInFlight(): number {
-  const pool = Number(process.env.UV_THREADPOOL_SIZE);
-  return Number.isInteger(pool) && pool > 0 ? Math.min(pool, 16) : libuvPoolSize;
+  return libuvPoolSize;
 }
 
 function settle(work: () => Promise<void>, callback: TransformCallback): void {

@@ -8,6 +8,7 @@ import { renderPackage } from '../templates/package-template';
 
 export interface InitFlags {
   runtime?: string;
+  store?: string;
   mode?: string;
   namespace?: string;
 }
@@ -46,7 +47,12 @@ export async function runInit(name: string, flags: InitFlags, ctx: CommandContex
       hint: 'Choose another name or remove the directory first.',
     });
   }
-  const files = renderPackage({ name: packageName, runtime: runtime as Runtime, mode: mode as Mode, namespace });
+  const store = flags.store ?? 'file';
+  if (store !== 'file' && store !== 'postgres') throw new UsageError('DK123', `--store ${store}: expected file or postgres`);
+  if (store === 'postgres' && runtime !== 'generic-node') {
+    throw new UsageError('DK123', `--store postgres is available for --runtime generic-node (dbt and cloudquery always use Postgres)`);
+  }
+  const files = renderPackage({ name: packageName, runtime: runtime as Runtime, mode: mode as Mode, namespace, store });
   const parent = path.dirname(target);
   // Written into a sibling temporary directory, then renamed: either the whole package appears or nothing does.
   let staging: string | undefined;

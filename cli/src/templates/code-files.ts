@@ -13,6 +13,54 @@ export function codeFiles(o: CodeOptions): Map<string, string> {
   const outputVar = `DK_OUTPUT_${o.envName(o.output)}`;
   switch (o.runtime) {
     case 'generic-node':
+      if (o.store === 'postgres') {
+        files.set(
+          'package.json',
+          JSON.stringify({ name: o.name, private: true, type: 'module', dependencies: { pg: '^8.13.0' } }, null, 2) + '\n',
+        );
+        files.set('.gitignore', 'node_modules/\n');
+        files.set(
+          'src/main.mjs',
+          `// ${o.name}: reads table ${o.input} from Postgres and writes ${o.output}.
+// dk run passes each DataSet as a JSON locator ({"store", "table"}) and each Store's address as
+// DK_STORE_DSN_<STORE> (postgresql://…, credentials resolved from \${VAR} secrets at run time).
+// Install the driver once: npm install
+import pg from 'pg';
+
+function locate(variable) {
+  const raw = process.env[variable];
+  if (!raw) throw new Error(\`\${variable} is not set: run this package with dk run\`);
+  const locator = JSON.parse(raw);
+  const dsn = process.env[\`DK_STORE_DSN_\${locator.store.toUpperCase().replace(/[-.]/g, '_')}\`];
+  const [schema, name] = locator.table.includes('.') ? locator.table.split('.') : ['public', locator.table];
+  return { dsn, table: \`"\${schema.replaceAll('"', '""')}"."\${name.replaceAll('"', '""')}"\`, schema };
+}
+
+const input = locate('${inputVar}');
+const output = locate('${outputVar}');
+const client = new pg.Client({ connectionString: input.dsn });
+await client.connect();
+try {
+  const { rows } = await client.query(\`select id, name from \${input.table} order by id\`);
+  const target = output.dsn === input.dsn ? client : new pg.Client({ connectionString: output.dsn });
+  if (target !== client) await target.connect();
+  await target.query('begin');
+  await target.query(\`create schema if not exists "\${output.schema.replaceAll('"', '""')}"\`);
+  await target.query(\`create table if not exists \${output.table} (id bigint not null, name text, name_length bigint)\`);
+  await target.query(\`delete from \${output.table}\`);
+  for (const row of rows) {
+    await target.query(\`insert into \${output.table} (id, name, name_length) values ($1, $2, $3)\`, [row.id, row.name, String(row.name ?? '').length]);
+  }
+  await target.query('commit');
+  if (target !== client) await target.end();
+  console.log(\`${o.name}: wrote \${rows.length} rows\`);
+} finally {
+  await client.end();
+}
+`,
+        );
+        break;
+      }
       files.set(
         'src/main.mjs',
         `// ${o.name}: reads the JSON-lines files of ${o.input} and writes ${o.output}.

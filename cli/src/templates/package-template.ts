@@ -7,6 +7,8 @@ export interface PackageOptions {
   runtime: Runtime;
   mode: Mode;
   namespace: string;
+  /** Where the generic runtimes' DataSets live: the embedded file store, or a Postgres warehouse. */
+  store?: 'file' | 'postgres';
 }
 
 /** The environment variable name of a DataSet or Store in the run contract (ARCHITECTURE.md §4). */
@@ -35,9 +37,11 @@ export function renderPackage(options: PackageOptions): Map<string, string> {
   const { name, runtime, mode, namespace } = options;
   const input = `${name}-input`;
   const output = `${name}-output`;
-  const usesWarehouse = runtime === 'dbt' || runtime === 'cloudquery';
+  const onPostgres = options.store === 'postgres';
+  const usesWarehouse = runtime === 'dbt' || runtime === 'cloudquery' || onPostgres;
   const inputStore = usesWarehouse ? 'warehouse' : 'local';
-  const outputStore = runtime === 'dbt' ? 'warehouse' : 'local';
+  const outputStore = runtime === 'dbt' || onPostgres ? 'warehouse' : 'local';
+  const table = (suffix: string) => `public.${name.replace(/-/g, '_')}_${suffix}`;
   const files = new Map<string, string>();
   const image = images[runtime];
   const command = commands[runtime];
@@ -81,7 +85,7 @@ export function renderPackage(options: PackageOptions): Map<string, string> {
       '  version: 0.1.0',
       'spec:',
       `  store: ${inputStore}`,
-      ...(usesWarehouse ? [`  table: public.${name.replace(/-/g, '_')}_input`] : ['  prefix: input/', '  format: jsonl']),
+      ...(usesWarehouse ? [`  table: ${table('input')}`] : ['  prefix: input/', '  format: jsonl']),
       '  classification: confidential',
       '  schema:',
       '    - name: id',
@@ -92,6 +96,16 @@ export function renderPackage(options: PackageOptions): Map<string, string> {
       '    - name: email',
       '      type: string',
       '      pii: true',
+      ...(onPostgres
+        ? [
+            '  dev:',
+            '    seed:',
+            '      rows:',
+            '        - { id: 1, name: Ada, email: ada@example.com }',
+            '        - { id: 2, name: Grace, email: grace@example.com }',
+            '        - { id: 3, name: Linus, email: linus@example.com }',
+          ]
+        : []),
       '',
     ].join('\n'),
   );
@@ -106,7 +120,7 @@ export function renderPackage(options: PackageOptions): Map<string, string> {
       '  version: 0.1.0',
       'spec:',
       `  store: ${outputStore}`,
-      ...(runtime === 'dbt' ? [`  table: public.${name.replace(/-/g, '_')}_output`] : ['  prefix: output/', `  format: ${fileFormat}`]),
+      ...(outputStore === 'warehouse' ? [`  table: ${table('output')}`] : ['  prefix: output/', `  format: ${fileFormat}`]),
       '  classification: internal',
       '  schema:',
       '    - name: id',

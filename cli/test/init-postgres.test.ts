@@ -1,0 +1,59 @@
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPostgres, type TestPostgres } from '../../sdk/test/helpers/postgres';
+import { main } from '../src/main';
+import { testConfig } from './helpers/test-config';
+
+let postgres: TestPostgres;
+let cwd: string;
+
+beforeAll(async () => {
+  postgres = await startPostgres();
+  cwd = await mkdtemp(path.join(tmpdir(), 'dk-init-pg-'));
+});
+afterAll(async () => {
+  await postgres.stop();
+  await rm(cwd, { recursive: true, force: true });
+});
+
+async function dk(argv: string[], runEnvironment: Record<string, string> = {}) {
+  let stdout = '';
+  let stderr = '';
+  const config = testConfig(cwd, { runEnvironment: { PATH: process.env.PATH ?? '', HOME: cwd, ...runEnvironment } });
+  const code = await main(argv, { config, io: { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s) } });
+  return { code, stdout, stderr };
+}
+
+describe('dk init --store postgres', () => {
+  it('scaffolds a generic-node package that seeds, reads and writes Postgres through the run contract', async () => {
+    expect((await dk(['init', 'pgdemo', '--runtime', 'generic-node', '--store', 'postgres'])).code).toBe(0);
+    const store = path.join(cwd, 'pgdemo/store/warehouse.yaml');
+    await writeFile(
+      store,
+      (await readFile(store, 'utf8'))
+        .replace('host: localhost', 'host: 127.0.0.1')
+        .replace('port: 5432', `port: ${postgres.port}`)
+        .replace('database: datakit', `database: ${postgres.database}`),
+    );
+    // The scaffold's package.json asks for pg (npm install); the repository's copy stands in, offline.
+    await symlink(path.resolve(import.meta.dirname, '../../node_modules'), path.join(cwd, 'pgdemo/node_modules'));
+    const secrets = { PG_USER: postgres.user, PG_PASSWORD: postgres.password };
+    expect((await dk(['lint', 'pgdemo', '--strict'])).code).toBe(0);
+    const run = await dk(['run', 'pgdemo', '--local', '--seed'], secrets);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('pgdemo: wrote 3 rows');
+    expect(run.stdout + run.stderr).not.toContain(postgres.password);
+    const rows = await postgres.query('select id, name, name_length from public.pgdemo_output order by id');
+    expect(rows).toEqual([
+      { id: '1', name: 'Ada', name_length: '3' },
+      { id: '2', name: 'Grace', name_length: '5' },
+      { id: '3', name: 'Linus', name_length: '5' },
+    ]);
+  });
+
+  it('is refused for runtimes it does not apply to', async () => {
+    expect((await dk(['init', 'nope', '--runtime', 'generic-go', '--store', 'postgres'])).code).toBe(2);
+  });
+});

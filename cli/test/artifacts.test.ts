@@ -7,8 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startRegistry, type TestRegistry } from '../../sdk/test/helpers/registry';
-import { main } from '../src/main';
-import { testConfig } from './helpers/test-config';
+import { runInProcess, type InProcessResult } from './helpers/run-in-process';
 
 const run = promisify(execFile);
 let cwd: string;
@@ -27,11 +26,8 @@ afterEach(async () => {
   await rm(cwd, { recursive: true, force: true });
 });
 
-async function dk(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { config: testConfig(cwd), io: { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s) } });
-  return { code, stdout, stderr };
+function dk(...argv: string[]): Promise<InProcessResult> {
+  return runInProcess(cwd, argv);
 }
 
 async function json<T>(...argv: string[]): Promise<T> {

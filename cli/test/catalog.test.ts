@@ -1,16 +1,11 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Command, CommanderError } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CatalogJson } from '@datakit/sdk/catalog';
-import { isDataKitError } from '@datakit/sdk/core';
 import { startFakeMarquezTags } from '../../sdk/test/helpers/catalog/fake-marquez-tags';
-import { registerCatalogCommand } from '../src/commands/catalog';
 import type { CliConfig } from '../src/config';
-import type { CommandContext } from '../src/context';
-import { main } from '../src/main';
-import { testConfig } from './helpers/test-config';
+import { runInProcess, type InProcessResult } from './helpers/run-in-process';
 
 const examples = path.resolve(import.meta.dirname, '../../../shared/conformance/datakit-reference/examples');
 let cwd: string;
@@ -22,42 +17,13 @@ afterEach(async () => {
   await rm(cwd, { recursive: true, force: true });
 });
 
-type Result = { code: number; stdout: string; stderr: string };
-
-function context(overrides: Partial<CliConfig>): { ctx: CommandContext; out: { stdout: string; stderr: string } } {
-  const out = { stdout: '', stderr: '' };
-  const ctx: CommandContext = {
-    config: testConfig(cwd, overrides),
-    io: { stdout: (s) => void (out.stdout += s), stderr: (s) => void (out.stderr += s) },
-  };
-  return { ctx, out };
+function dk(argv: string[], overrides: Partial<CliConfig> = {}): Promise<InProcessResult> {
+  return runInProcess(cwd, argv, overrides);
 }
 
-/** The other commands (init, run), through dk's main. */
-async function dk(argv: string[], overrides: Partial<CliConfig> = {}): Promise<Result> {
-  const { ctx, out } = context(overrides);
-  const code = await main(argv, ctx);
-  return { code, ...out };
-}
-
-/** `dk catalog …` on a program holding only the catalog command, with main's error handling. */
-async function catalog(argv: string[], overrides: Partial<CliConfig> = {}): Promise<Result> {
-  const { ctx, out } = context(overrides);
-  let code = 0;
-  const program = new Command('dk')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => ctx.io.stdout(s), writeErr: (s) => ctx.io.stderr(s) });
-  registerCatalogCommand(program, ctx, (c) => (code = c));
-  try {
-    await program.parseAsync(['catalog', ...argv], { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) code = error.exitCode === 0 ? 0 : 2;
-    else if (isDataKitError(error)) {
-      ctx.io.stderr(`dk: ${error.code}: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`);
-      code = error.exitCode;
-    } else throw error;
-  }
-  return { code, ...out };
+/** `dk catalog …argv`. */
+function catalog(argv: string[], overrides: Partial<CliConfig> = {}): Promise<InProcessResult> {
+  return runInProcess(cwd, ['catalog', ...argv], overrides);
 }
 
 async function catalogJson(argv: string[], overrides: Partial<CliConfig> = {}): Promise<CatalogJson> {

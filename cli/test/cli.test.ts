@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../src/main';
-import { testConfig } from './helpers/test-config';
+import { runInProcess, type InProcessResult } from './helpers/run-in-process';
 
 const reference = path.resolve(import.meta.dirname, '../../../shared/conformance/datakit-reference');
 let cwd: string;
@@ -17,14 +16,8 @@ afterEach(async () => {
   await rm(cwd, { recursive: true, force: true });
 });
 
-async function dk(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    config: testConfig(cwd),
-    io: { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s) },
-  });
-  return { code, stdout, stderr };
+function dk(...argv: string[]): Promise<InProcessResult> {
+  return runInProcess(cwd, argv);
 }
 
 describe('dk init', () => {

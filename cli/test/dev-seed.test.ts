@@ -3,16 +3,12 @@ import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/pro
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Command, CommanderError } from 'commander';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { isDataKitError } from '@datakit/sdk/core';
 import { startPostgres, type TestPostgres } from '../../sdk/test/helpers/postgres';
 import { seedPackageFiles, type SeedPackageOptions } from '../../sdk/test/seed/fixture';
-import { registerDevCommand } from '../src/commands/dev';
 import type { CliConfig } from '../src/config';
-import { main } from '../src/main';
 import { hasStackTrace } from './helpers/run-dk';
-import { testConfig } from './helpers/test-config';
+import { runInProcess, type InProcessResult } from './helpers/run-in-process';
 
 let server: TestPostgres;
 let cwd: string;
@@ -30,39 +26,8 @@ afterEach(async () => {
   await rm(cwd, { recursive: true, force: true });
 });
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs `dk …argv` in process. `dev` goes through registerDevCommand on a program set up like
- * main's (exitOverride, the same handling of errors); everything else through main itself.
- */
-async function dk(argv: string[], overrides: Partial<CliConfig> = {}): Promise<Result> {
-  let stdout = '';
-  let stderr = '';
-  const ctx = {
-    config: testConfig(cwd, overrides),
-    io: { stdout: (s: string) => void (stdout += s), stderr: (s: string) => void (stderr += s) },
-  };
-  if (argv[0] !== 'dev') return { code: await main(argv, ctx), stdout, stderr };
-  let code = 0;
-  const program = new Command('dk')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => ctx.io.stdout(s), writeErr: (s) => ctx.io.stderr(s) });
-  registerDevCommand(program, ctx, (c) => (code = c));
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) code = error.exitCode === 0 ? 0 : 2;
-    else if (isDataKitError(error)) {
-      ctx.io.stderr(`dk: ${error.code}: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`);
-      code = error.exitCode;
-    } else throw error;
-  }
-  return { code, stdout, stderr };
+function dk(argv: string[], overrides: Partial<CliConfig> = {}): Promise<InProcessResult> {
+  return runInProcess(cwd, argv, overrides);
 }
 
 /** A package in cwd/shop pointing at a fresh database; the secrets are in runEnvironment. */

@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type TestPostgres } from '../../sdk/test/helpers/postgres';
-import { main } from '../src/main';
-import { testConfig } from './helpers/test-config';
+import { runInProcess, type InProcessResult } from './helpers/run-in-process';
 
 let postgres: TestPostgres;
 let cwd: string;
@@ -18,12 +17,8 @@ afterAll(async () => {
   await rm(cwd, { recursive: true, force: true });
 });
 
-async function dk(argv: string[], runEnvironment: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const config = testConfig(cwd, { runEnvironment: { PATH: process.env.PATH ?? '', HOME: cwd, ...runEnvironment } });
-  const code = await main(argv, { config, io: { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s) } });
-  return { code, stdout, stderr };
+function dk(argv: string[], runEnvironment: Record<string, string> = {}): Promise<InProcessResult> {
+  return runInProcess(cwd, argv, { runEnvironment: { PATH: process.env.PATH ?? '', HOME: cwd, ...runEnvironment } });
 }
 
 describe('dk init --store postgres', () => {

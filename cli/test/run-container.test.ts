@@ -9,9 +9,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expectValidRunEvent } from '../../sdk/test/helpers/lineage';
 import { createPodmanSandbox, podmanForTests, runCommand, type PodmanSandbox } from '../../sdk/test/helpers/podman';
-import type { CliConfig } from '../src/config';
-import { main } from '../src/main';
-import { testConfig } from './helpers/test-config';
+import { runInProcess, type InProcessResult } from './helpers/run-in-process';
 
 const podman = await podmanForTests();
 const image = 'localhost/dk-busybox:test';
@@ -22,17 +20,10 @@ let wrapperBin: string;
 let argvFile: string;
 let cwd: string;
 
-async function dk(argv: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const overrides: Partial<CliConfig> = {
+function dk(argv: string[], extraEnv: Record<string, string> = {}): Promise<InProcessResult> {
+  return runInProcess(cwd, argv, {
     runEnvironment: { PATH: `${wrapperBin}:${process.env.PATH ?? '/usr/bin:/bin'}`, HOME: cwd, ...sandbox.env, ...extraEnv },
-  };
-  const code = await main(argv, {
-    config: testConfig(cwd, overrides),
-    io: { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s) },
   });
-  return { code, stdout, stderr };
 }
 
 interface Event {

@@ -5,8 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectValidRunEvent, startFakeMarquez } from '../../sdk/test/helpers/lineage';
 import type { CliConfig } from '../src/config';
-import { main } from '../src/main';
-import { testConfig } from './helpers/test-config';
+import { runInProcess, type InProcessResult } from './helpers/run-in-process';
 
 const reference = path.resolve(import.meta.dirname, '../../../shared/conformance/datakit-reference');
 let cwd: string;
@@ -18,14 +17,8 @@ afterEach(async () => {
   await rm(cwd, { recursive: true, force: true });
 });
 
-async function dk(argv: string[], overrides: Partial<CliConfig> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    config: testConfig(cwd, overrides),
-    io: { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s) },
-  });
-  return { code, stdout, stderr };
+function dk(argv: string[], overrides: Partial<CliConfig> = {}): Promise<InProcessResult> {
+  return runInProcess(cwd, argv, overrides);
 }
 
 interface Event {

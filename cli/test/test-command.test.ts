@@ -1,17 +1,12 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Command, CommanderError } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isDataKitError } from '@datakit/sdk/core';
 import { validateRunEvent } from '@datakit/sdk/lineage';
 import { expectValidRunEvent } from '../../sdk/test/helpers/lineage';
 import { expectValidAssertionsFacet } from '../../sdk/test/testing/helpers';
-import { registerTestCommand } from '../src/commands/test';
 import type { CliConfig } from '../src/config';
-import type { CommandContext } from '../src/context';
-import { main } from '../src/main';
-import { testConfig } from './helpers/test-config';
+import { runInProcess, type InProcessResult } from './helpers/run-in-process';
 
 let cwd: string;
 
@@ -22,39 +17,8 @@ afterEach(async () => {
   await rm(cwd, { recursive: true, force: true });
 });
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * `dk test …` through a Commander program holding only the test command (main.ts does not
- * register it yet), with main's error handling; anything else goes to main.
- */
-async function dk(argv: string[], overrides: Partial<CliConfig> = {}): Promise<Result> {
-  let stdout = '';
-  let stderr = '';
-  const ctx: CommandContext = {
-    config: testConfig(cwd, overrides),
-    io: { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s) },
-  };
-  if (argv[0] !== 'test') return { code: await main(argv, ctx), stdout, stderr };
-  let code = 0;
-  const program = new Command('dk')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => ctx.io.stdout(s), writeErr: (s) => ctx.io.stderr(s) });
-  registerTestCommand(program, ctx, (c) => (code = c));
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) code = error.exitCode === 0 ? 0 : 2;
-    else if (isDataKitError(error)) {
-      stderr += `dk: ${error.code}: ${error.message}\n`;
-      code = error.exitCode;
-    } else throw error;
-  }
-  return { code, stdout, stderr };
+function dk(argv: string[], overrides: Partial<CliConfig> = {}): Promise<InProcessResult> {
+  return runInProcess(cwd, argv, overrides);
 }
 
 interface Assertion {

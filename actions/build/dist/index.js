@@ -37113,8 +37113,7 @@ function createParallelGzip(options = {}) {
     return new ParallelGzip(options);
 }
 function defaultInFlight() {
-    const pool = Number(process.env.UV_THREADPOOL_SIZE);
-    return Number.isInteger(pool) && pool > 0 ? Math.min(pool, 16) : libuvPoolSize;
+    return libuvPoolSize;
 }
 function settle(work, callback) {
     work().then(() => callback(), (error) => callback(error instanceof Error ? error : new Error(String(error))));

@@ -28828,7 +28828,7 @@ ucs2length.code = 'require("ajv/dist/runtime/ucs2length").default';
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4547);
+/* harmony import */ var _main__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8042);
 /**
  * The action's entry point (bundled to dist/index.js by ncc). All the work happens in main.ts.
  */
@@ -28840,7 +28840,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4547:
+/***/ 8042:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28869,9 +28869,9 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
 // EXTERNAL MODULE: ../../node_modules/@actions/core/lib/core.js
-var core = __nccwpck_require__(7184);
+var lib_core = __nccwpck_require__(7184);
 ;// CONCATENATED MODULE: ../../contracts/src/codes.ts
-const codes = {
+const codes_codes = {
     DK100: {
         title: 'YAML syntax error',
         severity: 'error',
@@ -29491,8 +29491,8 @@ const codes = {
         fix: 'Catalog from the directory declaring the Store (or use --scan-dir), or set the missing connection field.',
     },
 };
-function isCode(value) {
-    return Object.prototype.hasOwnProperty.call(codes, value);
+function codes_isCode(value) {
+    return Object.prototype.hasOwnProperty.call(codes_codes, value);
 }
 
 ;// CONCATENATED MODULE: ../../contracts/src/kinds.ts
@@ -29612,7 +29612,7 @@ class errors_UsageError extends DataKitError {
 class errors_FileSystemError extends DataKitError {
     exitCode = 2;
 }
-function isDataKitError(error) {
+function errors_isDataKitError(error) {
     return error instanceof DataKitError;
 }
 /** Node's system errors carry a string `code` such as ENOENT. */
@@ -29636,7 +29636,7 @@ const silentLogger = {
 
 /** Builds an issue with the catalogue's severity and fix unless told otherwise. */
 function createIssue(code, message, location = {}, overrides = {}) {
-    const info = codes[code];
+    const info = codes_codes[code];
     const issue = { code, severity: overrides.severity ?? info.severity, message };
     if (location.file !== undefined)
         issue.file = location.file;
@@ -31135,7 +31135,7 @@ function convertError(manifest, error, path) {
     const locate = (p) => manifest.document.locate(p);
     const field = path.length === 0 ? 'the document' : formatPath(path);
     const parentSchema = error.parentSchema;
-    const customCode = typeof parentSchema?.['x-dk-code'] === 'string' && isCode(parentSchema['x-dk-code']) ? parentSchema['x-dk-code'] : undefined;
+    const customCode = typeof parentSchema?.['x-dk-code'] === 'string' && codes_isCode(parentSchema['x-dk-code']) ? parentSchema['x-dk-code'] : undefined;
     switch (error.keyword) {
         case 'required': {
             const missing = error.params.missingProperty;
@@ -31503,11 +31503,11 @@ function formatSarifReport(report, options) {
                         informationUri: 'https://datakit.dev',
                         rules: ruleIds.map((id) => ({
                             id,
-                            name: codes[id].title.replace(/[^A-Za-z0-9]+(.)?/g, (_, c) => (c ? c.toUpperCase() : '')),
-                            shortDescription: { text: codes[id].title },
-                            fullDescription: { text: codes[id].explanation },
-                            help: { text: codes[id].fix },
-                            defaultConfiguration: { level: sarifLevel(codes[id].severity) },
+                            name: codes_codes[id].title.replace(/[^A-Za-z0-9]+(.)?/g, (_, c) => (c ? c.toUpperCase() : '')),
+                            shortDescription: { text: codes_codes[id].title },
+                            fullDescription: { text: codes_codes[id].explanation },
+                            help: { text: codes_codes[id].fix },
+                            defaultConfiguration: { level: sarifLevel(codes_codes[id].severity) },
                         })),
                     },
                 },
@@ -31556,20 +31556,168 @@ function sarifLevel(severity) {
 
 
 
+;// CONCATENATED MODULE: ../common/src/inputs.ts
+
+
+/** An input the action cannot work with. Reported as is, without a stack trace. */
+class inputs_InputError extends Error {
+    name = 'InputError';
+}
+function readRunnerContext() {
+    const env = process.env;
+    const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository } = env;
+    return {
+        workspace: path.resolve(env.GITHUB_WORKSPACE || process.cwd()),
+        revision: env.GITHUB_SHA || undefined,
+        sourceUrl: server && repository ? `${server.replace(/\/+$/, '')}/${repository}` : undefined,
+        sourceDateEpoch: sourceDateEpoch(env.SOURCE_DATE_EPOCH),
+        summary: Boolean(env.GITHUB_STEP_SUMMARY),
+    };
+}
+/** Whole seconds since 1970 (reproducible-builds.org); anything else is refused rather than ignored. */
+function sourceDateEpoch(raw) {
+    if (raw === undefined || raw === '')
+        return undefined;
+    if (!/^\d{1,12}$/.test(raw)) {
+        throw new inputs_InputError(`SOURCE_DATE_EPOCH: expected whole seconds since 1970-01-01 UTC, got ${JSON.stringify(raw)}`);
+    }
+    return Number(raw);
+}
+/**
+ * A YAML 1.2 boolean input. An empty (unset) input takes the default, so the action also runs
+ * outside the runner, which fills in action.yml's defaults itself.
+ */
+function booleanInput(name, fallback) {
+    const raw = lib_core.getInput(name);
+    if (raw === '')
+        return fallback;
+    try {
+        return lib_core.getBooleanInput(name);
+    }
+    catch {
+        throw new inputs_InputError(`input ${name}: expected true or false, got ${JSON.stringify(raw)}`);
+    }
+}
+/** A path input resolved against the repository root; undefined when empty. */
+function pathInput(name, workspace) {
+    const raw = core.getInput(name);
+    return raw === '' ? undefined : path.resolve(workspace, raw);
+}
+
+;// CONCATENATED MODULE: ../common/src/report.ts
+
+
+
+
+
+/**
+ * One annotation per error or warning, on the file and range it concerns (paths relative to the
+ * repository root, as GitHub wants them). Infos stay in the log, as in the lint action.
+ */
+function annotate(issue, workspace) {
+    if (issue.severity === 'info')
+        return;
+    const properties = { title: `${issue.code} ${codes_isCode(issue.code) ? codes_codes[issue.code].title : ''}`.trim() };
+    const file = displayPath(issue.file, workspace);
+    if (file !== '' && file !== '.')
+        properties.file = file;
+    if (issue.line !== undefined) {
+        properties.startLine = issue.line;
+        properties.endLine = issue.endLine ?? issue.line;
+        // Columns may only be sent for a range on one line.
+        if (properties.endLine === issue.line && issue.column !== undefined) {
+            properties.startColumn = issue.column;
+            if (issue.endColumn !== undefined)
+                properties.endColumn = issue.endColumn;
+        }
+    }
+    const message = issue.hint ? `${issue.message}\n${issue.hint}` : issue.message;
+    if (issue.severity === 'error')
+        lib_core.error(message, properties);
+    else
+        lib_core.warning(message, properties);
+}
+/**
+ * A user-facing message: the code, message and hint of our own errors, never a stack trace (that
+ * goes to the debug log). `hints` replaces the hint of some codes with advice that fits an action
+ * (its inputs rather than the CLI's flags).
+ */
+function describeError(error, hints = {}) {
+    if (error instanceof InputError)
+        return error.message;
+    if (isDataKitError(error)) {
+        const hint = hints[error.code] ?? error.hint ?? (isCode(error.code) ? codes[error.code].fix : undefined);
+        return inputsForFlags(`${error.code} ${error.message}${hint ? `\n${hint}` : ''}`);
+    }
+    if (error instanceof Error) {
+        if (error.stack)
+            core.debug(error.stack);
+        return error.message;
+    }
+    return String(error);
+}
+/** The sdk's advice names `dk` flags; the actions have inputs of the same names. */
+const flagInputs = (/* unused pure expression or super */ null && (['allow-overwrite', 'allow-secret-files', 'plain-http', 'ca-file']));
+function inputsForFlags(text) {
+    const flags = new RegExp(`(?:\\b([Pp]ass|[Uu]se) )?--(${flagInputs.join('|')})\\b`, 'g');
+    return text.replace(flags, (_, verb, flag) => {
+        if (verb === undefined)
+            return `the ${flag} input`;
+        return `${verb.startsWith('P') || verb.startsWith('U') ? 'Set' : 'set'} the ${flag} input`;
+    });
+}
+/**
+ * Fails the step with `message`, also shown in the job summary under `heading`. Called last: the
+ * summary is best effort.
+ */
+async function failStep(heading, message, summary) {
+    core.setFailed(message);
+    if (!summary)
+        return;
+    await core.summary
+        .addHeading(heading, 2)
+        .addRaw(`<p>❌ ${escapeHtml(message).replace(/\n/g, '<br>')}</p>`, true)
+        .write()
+        .catch(() => undefined);
+}
+/** The sdk's log, in the step's log: debug lines only with step debugging on. */
+const actionLogger = {
+    debug: (obj, msg) => lib_core.debug(logLine(obj, msg)),
+    info: (obj, msg) => lib_core.info(logLine(obj, msg)),
+    warn: (obj, msg) => lib_core.warning(logLine(obj, msg)),
+    error: (obj, msg) => lib_core.warning(logLine(obj, msg)),
+};
+function logLine(obj, msg) {
+    if (typeof obj === 'string')
+        return obj;
+    const fields = Object.entries(obj)
+        .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+        .join(' ');
+    return msg ? `${msg}${fields ? ` (${fields})` : ''}` : fields;
+}
+function plural(n, word) {
+    return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+function escapeHtml(text) {
+    return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+/** A two-column HTML table (name → value) for the job summary; values are escaped and shown as code. */
+function summaryTable(rows) {
+    return rows.map(([name, value]) => [{ data: name, header: true }, { data: `<code>${escapeHtml(value)}</code>` }]);
+}
+
 ;// CONCATENATED MODULE: ./package.json
 const package_namespaceObject = {"rE":"0.1.0"};
 ;// CONCATENATED MODULE: ./src/inputs.ts
 
 
-/** An input the action cannot work with. Reported as is, without a stack trace. */
-class InputError extends Error {
-    name = 'InputError';
-}
+
+
 function readInputs() {
     const env = process.env;
     const workspace = external_node_path_default().resolve(env.GITHUB_WORKSPACE || process.cwd());
-    const pathInput = core.getInput('path') || '.';
-    const sarifInput = core.getInput('sarif-file');
+    const pathInput = lib_core.getInput('path') || '.';
+    const sarifInput = lib_core.getInput('sarif-file');
     const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_SHA: sha } = env;
     return {
         path: pathInput,
@@ -31582,23 +31730,9 @@ function readInputs() {
         blobUrl: server && repository && sha ? `${server}/${repository}/blob/${sha}` : undefined,
     };
 }
-/**
- * A YAML 1.2 boolean input. An empty (unset) input takes the default, so the action also runs
- * outside the runner, which fills in action.yml's defaults itself.
- */
-function booleanInput(name, fallback) {
-    const raw = core.getInput(name);
-    if (raw === '')
-        return fallback;
-    try {
-        return core.getBooleanInput(name);
-    }
-    catch {
-        throw new InputError(`input ${name}: expected true or false, got ${JSON.stringify(raw)}`);
-    }
-}
 
 ;// CONCATENATED MODULE: ./src/main.ts
+
 
 
 
@@ -31625,59 +31759,30 @@ async function run() {
             fileCount: result.fileCount,
             manifestCount: result.manifests.length,
         };
-        core.info(formatTextReport(report, { cwd: inputs.workspace, verbose: true }).trimEnd());
+        lib_core.info(formatTextReport(report, { cwd: inputs.workspace, verbose: true }).trimEnd());
         for (const issue of report.issues)
             annotate(issue, inputs.workspace);
-        core.setOutput('errors', report.counts.errors);
-        core.setOutput('warnings', report.counts.warnings);
+        lib_core.setOutput('errors', report.counts.errors);
+        lib_core.setOutput('warnings', report.counts.warnings);
         if (inputs.sarifFile !== undefined)
             await writeSarif(inputs.sarifFile, report, inputs.workspace);
         if (inputs.summary)
             await writeSummary(report, inputs);
         const failure = failureMessage(report, result.ioFailure, inputs);
         if (failure !== undefined)
-            core.setFailed(failure);
+            lib_core.setFailed(failure);
     }
     catch (error) {
-        const message = describeError(error, inputs);
-        core.setFailed(message);
+        const message = main_describeError(error, inputs);
+        lib_core.setFailed(message);
         if (inputs?.summary) {
-            await core.summary
+            await lib_core.summary
                 .addHeading('DataKit lint', 2)
                 .addRaw(`<p>❌ ${escapeHtml(message)}</p>`, true)
                 .write()
                 .catch(() => undefined);
         }
     }
-}
-/**
- * One annotation per error or warning, on the file and range it concerns. Infos are not annotated:
- * they are suggestions (e.g. "datakit.dev/v1alpha1 is the current group" on every legacy manifest)
- * that `dk lint` also hides by default, and as notices they would clutter every pull request diff.
- * They stay in the log, the job summary and the SARIF report.
- */
-function annotate(issue, workspace) {
-    if (issue.severity === 'info')
-        return;
-    const properties = { title: `${issue.code} ${codes[issue.code].title}` };
-    const file = displayPath(issue.file, workspace);
-    if (file !== '' && file !== '.')
-        properties.file = file;
-    if (issue.line !== undefined) {
-        properties.startLine = issue.line;
-        properties.endLine = issue.endLine ?? issue.line;
-        // Columns may only be sent for a range on one line.
-        if (properties.endLine === issue.line && issue.column !== undefined) {
-            properties.startColumn = issue.column;
-            if (issue.endColumn !== undefined)
-                properties.endColumn = issue.endColumn;
-        }
-    }
-    const message = issue.hint ? `${issue.message}\n${issue.hint}` : issue.message;
-    if (issue.severity === 'error')
-        core.error(message, properties);
-    else
-        core.warning(message, properties);
 }
 async function writeSarif(file, report, workspace) {
     const shown = displayPath(file, workspace);
@@ -31686,9 +31791,9 @@ async function writeSarif(file, report, workspace) {
         await (0,promises_namespaceObject.writeFile)(file, formatSarifReport(report, { cwd: workspace, toolVersion: package_namespaceObject.rE }));
     }
     catch (error) {
-        throw new InputError(`sarif-file ${shown}: cannot be written (${systemErrorCode(error) ?? String(error)})`);
+        throw new inputs_InputError(`sarif-file ${shown}: cannot be written (${systemErrorCode(error) ?? String(error)})`);
     }
-    core.info(`SARIF report written to ${shown}`);
+    lib_core.info(`SARIF report written to ${shown}`);
 }
 async function writeSummary(report, inputs) {
     const { errors, warnings, infos } = report.counts;
@@ -31700,7 +31805,7 @@ async function writeSummary(report, inputs) {
     ];
     const totals = `${verdict} <b>${plural(errors, 'error')}</b>, <b>${plural(warnings, 'warning')}</b>, ${plural(infos, 'note')}` +
         ` in ${plural(report.manifestCount, 'manifest')} (${plural(report.fileCount, 'file')}) · ${settings.join(' · ')}`;
-    core.summary.addHeading('DataKit lint', 2).addRaw(`<p>${totals}</p>`, true);
+    lib_core.summary.addHeading('DataKit lint', 2).addRaw(`<p>${totals}</p>`, true);
     if (report.issues.length > 0) {
         const header = ['Location', 'Code', 'Severity', 'Message'].map((data) => ({ data, header: true }));
         const rows = report.issues
@@ -31711,12 +31816,12 @@ async function writeSummary(report, inputs) {
             severityLabel[issue.severity],
             escapeHtml(issue.message) + (issue.hint ? `<br><sub>${escapeHtml(issue.hint)}</sub>` : ''),
         ]);
-        core.summary.addTable([header, ...rows]);
+        lib_core.summary.addTable([header, ...rows]);
         const left = report.issues.length - rows.length;
         if (left > 0)
-            core.summary.addRaw(`<p>… and ${plural(left, 'more finding')}: the log lists them all.</p>`, true);
+            lib_core.summary.addRaw(`<p>… and ${plural(left, 'more finding')}: the log lists them all.</p>`, true);
     }
-    await core.summary.write();
+    await lib_core.summary.write();
 }
 const severityLabel = { error: '❌ error', warning: '⚠️ warning', info: 'ℹ️ info' };
 /** `file:line`, linked to the file at the commit under test when the runner says which. */
@@ -31744,11 +31849,11 @@ function failureMessage(report, ioFailure, inputs) {
     return problems.length > 0 ? `DataKit lint failed: ${problems.join('; ')}` : undefined;
 }
 /** A user-facing message: the code and message of our own errors, never a stack trace. */
-function describeError(error, inputs) {
-    if (error instanceof InputError)
+function main_describeError(error, inputs) {
+    if (error instanceof inputs_InputError)
         return error.message;
-    if (isDataKitError(error)) {
-        let hint = error.hint ?? (isCode(error.code) ? codes[error.code].fix : undefined);
+    if (errors_isDataKitError(error)) {
+        let hint = error.hint ?? (codes_isCode(error.code) ? codes_codes[error.code].fix : undefined);
         if (error.code === 'DK502' && inputs) {
             hint = `The path input is resolved against the repository root (${inputs.workspace}); check it, and check that actions/checkout ran before this step.`;
         }
@@ -31756,16 +31861,10 @@ function describeError(error, inputs) {
     }
     if (error instanceof Error) {
         if (error.stack)
-            core.debug(error.stack);
+            lib_core.debug(error.stack);
         return error.message;
     }
     return String(error);
-}
-function plural(n, word) {
-    return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-function escapeHtml(text) {
-    return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 

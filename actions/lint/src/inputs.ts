@@ -1,5 +1,6 @@
 import path from 'node:path';
 import * as core from '@actions/core';
+import { booleanInput } from '@datakit/action-common/inputs';
 
 /**
  * Everything the action is configured with. This module is the only one that reads the
@@ -25,10 +26,7 @@ export interface Inputs {
   blobUrl: string | undefined;
 }
 
-/** An input the action cannot work with. Reported as is, without a stack trace. */
-export class InputError extends Error {
-  override readonly name = 'InputError';
-}
+export { InputError } from '@datakit/action-common/inputs';
 
 export function readInputs(): Inputs {
   const env = process.env;
@@ -46,18 +44,4 @@ export function readInputs(): Inputs {
     summary: Boolean(env.GITHUB_STEP_SUMMARY),
     blobUrl: server && repository && sha ? `${server}/${repository}/blob/${sha}` : undefined,
   };
-}
-
-/**
- * A YAML 1.2 boolean input. An empty (unset) input takes the default, so the action also runs
- * outside the runner, which fills in action.yml's defaults itself.
- */
-function booleanInput(name: string, fallback: boolean): boolean {
-  const raw = core.getInput(name);
-  if (raw === '') return fallback;
-  try {
-    return core.getBooleanInput(name);
-  } catch {
-    throw new InputError(`input ${name}: expected true or false, got ${JSON.stringify(raw)}`);
-  }
 }

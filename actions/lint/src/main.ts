@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as core from '@actions/core';
 import { codes, isCode } from '@datakit/contracts';
+import { annotate, escapeHtml, plural } from '@datakit/action-common/report';
 import { isDataKitError, systemErrorCode, type Issue } from '@datakit/sdk/core';
 import { displayPath, formatSarifReport, formatTextReport, lintPath, type ReportInput } from '@datakit/sdk/validate';
 import actionPackage from '../package.json';
@@ -47,31 +48,6 @@ export async function run(): Promise<void> {
         .catch(() => undefined);
     }
   }
-}
-
-/**
- * One annotation per error or warning, on the file and range it concerns. Infos are not annotated:
- * they are suggestions (e.g. "datakit.dev/v1alpha1 is the current group" on every legacy manifest)
- * that `dk lint` also hides by default, and as notices they would clutter every pull request diff.
- * They stay in the log, the job summary and the SARIF report.
- */
-function annotate(issue: Issue, workspace: string): void {
-  if (issue.severity === 'info') return;
-  const properties: core.AnnotationProperties = { title: `${issue.code} ${codes[issue.code].title}` };
-  const file = displayPath(issue.file, workspace);
-  if (file !== '' && file !== '.') properties.file = file;
-  if (issue.line !== undefined) {
-    properties.startLine = issue.line;
-    properties.endLine = issue.endLine ?? issue.line;
-    // Columns may only be sent for a range on one line.
-    if (properties.endLine === issue.line && issue.column !== undefined) {
-      properties.startColumn = issue.column;
-      if (issue.endColumn !== undefined) properties.endColumn = issue.endColumn;
-    }
-  }
-  const message = issue.hint ? `${issue.message}\n${issue.hint}` : issue.message;
-  if (issue.severity === 'error') core.error(message, properties);
-  else core.warning(message, properties);
 }
 
 async function writeSarif(file: string, report: ReportInput, workspace: string): Promise<void> {
@@ -155,12 +131,4 @@ function describeError(error: unknown, inputs: Inputs | undefined): string {
     return error.message;
   }
   return String(error);
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

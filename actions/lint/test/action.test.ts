@@ -2,20 +2,29 @@
  * The bundled action (dist/index.js), run as a GitHub runner runs it, over real packages on disk.
  */
 import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actionMetadata, runAction, workflowCommands, type ActionRun } from './run-action';
+import {
+  actionMetadata,
+  dk,
+  lineOf,
+  repoRoot,
+  runAction as runActionIn,
+  scaffoldWorkspaces,
+  stackTraceProblems,
+  workflowCommands,
+  type ActionRun,
+  type RunActionOptions,
+  type Workspaces,
+} from '@datakit/action-common/testing';
 
-const repoRoot = path.resolve(import.meta.dirname, '../../..');
-const dk = path.join(repoRoot, 'cli/bin/dk.js');
+const actionDir = path.resolve(import.meta.dirname, '..');
 const reference = path.resolve(repoRoot, '../shared/conformance/datakit-reference');
 
-let base: string;
-/** A package as `dk init demo --runtime generic-node` scaffolds it. */
-let template: string;
+/** Workspaces holding the package `dk init demo --runtime generic-node` scaffolds, at `demo/`. */
+let workspaces: Workspaces;
 
 /** An output DataSet that holds PII but is classified internal (DK301), with an unknown field (DK107). */
 function badDataSet(name: string): string {
@@ -42,44 +51,25 @@ function badDataSet(name: string): string {
   ].join('\n');
 }
 
-/** 1-based number of the line that starts with `text`. */
-function lineOf(content: string, text: string): number {
-  const index = content.split('\n').findIndex((line) => line.startsWith(text));
-  if (index < 0) throw new Error(`no line ${JSON.stringify(text)}`);
-  return index + 1;
-}
-
 async function dkInit(cwd: string, name: string): Promise<void> {
   await promisify(execFile)(process.execPath, [dk, 'init', name, '--runtime', 'generic-node'], { cwd });
 }
 
-/** A fresh workspace holding a copy of the scaffolded package at `demo/`. */
-async function workspaceWithDemo(name: string): Promise<string> {
-  const workspace = path.join(base, name);
-  await cp(path.join(template, 'demo'), path.join(workspace, 'demo'), { recursive: true });
-  return workspace;
-}
-
-function expectNoStackTrace(run: ActionRun): void {
-  expect(run.stdout + run.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
-  expect(run.stdout + run.stderr).not.toMatch(/%0A\s+at /);
-  expect(run.stderr).toBe('');
+function runAction(options: RunActionOptions): Promise<ActionRun> {
+  return runActionIn(actionDir, options);
 }
 
 beforeAll(async () => {
-  base = await mkdtemp(path.join(tmpdir(), 'dk-action-lint-'));
-  template = path.join(base, 'template');
-  await mkdir(template);
-  await dkInit(template, 'demo');
+  workspaces = await scaffoldWorkspaces('dk-action-lint-');
 });
 
 afterAll(async () => {
-  await rm(base, { recursive: true, force: true });
+  await workspaces.remove();
 });
 
 describe('action.yml', () => {
   it('declares the inputs and outputs the action uses, and runs dist/index.js on node24', async () => {
-    const metadata = await actionMetadata();
+    const metadata = await actionMetadata(actionDir);
     expect(metadata.runs).toEqual({ using: 'node24', main: 'dist/index.js' });
     expect(Object.keys(metadata.inputs).sort()).toEqual(['path', 'sarif-file', 'scan-dir', 'strict']);
     expect(metadata.inputs.path?.default).toBe('.');
@@ -91,7 +81,7 @@ describe('action.yml', () => {
 
 describe('datakit/lint action', () => {
   it('passes on the package dk init scaffolds', async () => {
-    const workspace = await workspaceWithDemo('clean');
+    const workspace = await workspaces.create('clean');
     const run = await runAction({ workspace, inputs: { path: 'demo' } });
     expect(run.exitCode).toBe(0);
     expect(run.outputs).toEqual({ errors: '0', warnings: '0' });
@@ -101,7 +91,7 @@ describe('datakit/lint action', () => {
     expect(run.summary).toContain('DataKit lint');
     expect(run.summary).toContain('<b>0 errors</b>');
     expect(run.summary).not.toContain('<table>');
-    expectNoStackTrace(run);
+    expect(stackTraceProblems(run)).toEqual([]);
   });
 
   describe('on a package with a governance error and an unknown field', () => {
@@ -111,13 +101,13 @@ describe('datakit/lint action', () => {
     const relativeFile = 'demo/dataset/demo-output.yaml';
 
     beforeAll(async () => {
-      workspace = await workspaceWithDemo('bad');
+      workspace = await workspaces.create('bad');
       dataset = badDataSet('demo-output');
       await writeFile(path.join(workspace, relativeFile), dataset);
       // Started outside the workspace: annotation paths must still be relative to GITHUB_WORKSPACE.
       run = await runAction({
         workspace,
-        cwd: base,
+        cwd: workspaces.base,
         inputs: { path: 'demo', 'sarif-file': 'reports/code-scanning/dk.sarif' },
         env: { GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'acme/data', GITHUB_SHA: 'abc123' },
       });
@@ -127,7 +117,7 @@ describe('datakit/lint action', () => {
       expect(run.exitCode).toBe(1);
       const failure = workflowCommands(run.stdout, 'error').filter((c) => c.properties.file === undefined);
       expect(failure.map((c) => c.message)).toEqual(['DataKit lint failed: 1 error and 1 warning in demo']);
-      expectNoStackTrace(run);
+      expect(stackTraceProblems(run)).toEqual([]);
     });
 
     it('annotates the error on the offending line, relative to the repository root', () => {
@@ -196,7 +186,7 @@ describe('datakit/lint action', () => {
   });
 
   it('fails clearly when the path does not exist', async () => {
-    const workspace = await workspaceWithDemo('missing');
+    const workspace = await workspaces.create('missing');
     const run = await runAction({ workspace, inputs: { path: 'no/such/package' } });
     expect(run.exitCode).toBe(1);
     const [failure, ...more] = workflowCommands(run.stdout, 'error');
@@ -204,11 +194,11 @@ describe('datakit/lint action', () => {
     expect(failure?.message).toMatch(/^DK502 no\/such\/package: no such file or directory\n.*actions\/checkout/);
     expect(run.summary).toContain('DK502 no/such/package: no such file or directory');
     expect(run.outputs).toEqual({});
-    expectNoStackTrace(run);
+    expect(stackTraceProblems(run)).toEqual([]);
   });
 
   it('fails when a manifest cannot be read', async () => {
-    const workspace = await workspaceWithDemo('unreadable');
+    const workspace = await workspaces.create('unreadable');
     await symlink(path.join(workspace, 'no-such-target.yaml'), path.join(workspace, 'demo/dataset/gone.yaml'));
     const run = await runAction({ workspace, inputs: { path: 'demo' } });
     expect(run.exitCode).toBe(1);
@@ -218,32 +208,32 @@ describe('datakit/lint action', () => {
       [undefined, undefined],
     ]);
     expect(errors[1]!.message).toBe('DataKit lint failed: 1 error in demo; some files below demo could not be read');
-    expectNoStackTrace(run);
+    expect(stackTraceProblems(run)).toEqual([]);
   });
 
   it('fails clearly on an input that is not a boolean', async () => {
-    const workspace = await workspaceWithDemo('bad-input');
+    const workspace = await workspaces.create('bad-input');
     const run = await runAction({ workspace, inputs: { path: 'demo', strict: 'yes' } });
     expect(run.exitCode).toBe(1);
     expect(workflowCommands(run.stdout, 'error').map((c) => c.message)).toEqual(['input strict: expected true or false, got "yes"']);
-    expectNoStackTrace(run);
+    expect(stackTraceProblems(run)).toEqual([]);
   });
 
   it('fails clearly when the SARIF file cannot be written', async () => {
-    const workspace = await workspaceWithDemo('sarif-blocked');
+    const workspace = await workspaces.create('sarif-blocked');
     await writeFile(path.join(workspace, 'reports'), 'a file where a folder is expected');
     const run = await runAction({ workspace, inputs: { path: 'demo', 'sarif-file': 'reports/dk.sarif' } });
     expect(run.exitCode).toBe(1);
     expect(workflowCommands(run.stdout, 'error').map((c) => c.message)).toEqual([
       expect.stringMatching(/^sarif-file reports\/dk\.sarif: cannot be written \(E[A-Z]+\)$/),
     ]);
-    expectNoStackTrace(run);
+    expect(stackTraceProblems(run)).toEqual([]);
   });
 
   describe('strict', () => {
     let workspace: string;
     beforeAll(async () => {
-      workspace = await workspaceWithDemo('warning-only');
+      workspace = await workspaces.create('warning-only');
       const file = path.join(workspace, 'demo/dataset/demo-output.yaml');
       const original = await readFile(file, 'utf8');
       const withUnknownField = original.replace(/^ {2}classification: (.*)$/m, '  classification: $1\n  retentionDays: 30');
@@ -273,7 +263,7 @@ describe('datakit/lint action', () => {
   describe('scan-dir', () => {
     let workspace: string;
     beforeAll(async () => {
-      workspace = path.join(base, 'scan');
+      workspace = path.join(workspaces.base, 'scan');
       await mkdir(path.join(workspace, 'packages'), { recursive: true });
       await dkInit(path.join(workspace, 'packages'), 'alpha');
       await dkInit(path.join(workspace, 'packages'), 'beta');
@@ -303,6 +293,6 @@ describe('datakit/lint action', () => {
     // The notes (legacy apiVersion group, external Stores) are in the log and the summary.
     expect(run.stdout).toContain('DK118  info');
     expect(run.summary).toContain('<code>DK118</code>');
-    expectNoStackTrace(run);
+    expect(stackTraceProblems(run)).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { chmod, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -10,21 +10,16 @@ import {
   cloudqueryPackage,
   connector,
   dataset,
-  fakeTool,
+  expectNoSecret,
+  fakeToolBin,
   lintAndPlan,
   listFiles,
   parseEnv,
-  recordingObserver,
+  runWithoutTool,
   secretEnv,
   store,
   transform,
 } from './fixtures';
-
-const secrets = Object.values(secretEnv);
-
-function expectNoSecret(text: string): void {
-  for (const secret of [...secrets, encodeURIComponent(secretEnv.PG_PASSWORD)]) expect(text).not.toContain(secret);
-}
 
 interface Doc {
   kind: string;
@@ -193,17 +188,7 @@ describe('sync spec generation', () => {
 
 describe('running cloudquery locally', () => {
   it('a PATH without cloudquery fails before the run starts with DK610', async () => {
-    const dir = await writeTree(cloudqueryPackage());
-    const emptyBin = await writeTree({ '.keep': '' });
-    const tempRoot = await writeTree({});
-    const { lint, plan } = await lintAndPlan(dir, secretEnv);
-    const observer = recordingObserver();
-    const error = await runWithRuntime(plan, {
-      baseEnv: { PATH: emptyBin, ...secretEnv },
-      manifests: lint.manifests,
-      tempRoot,
-      observer,
-    }).catch((e: unknown) => e);
+    const { error, observer, tempRoot } = await runWithoutTool(await writeTree(cloudqueryPackage()));
     expect(error).toBeInstanceOf(DataKitError);
     expect(error).toMatchObject({
       code: 'DK610',
@@ -218,8 +203,7 @@ describe('running cloudquery locally', () => {
     const before = await listFiles(dir);
     const tempRoot = await writeTree({});
     const record = await writeTree({});
-    const bin = await writeTree({ cloudquery: fakeTool(record, { copyFrom: '"$2"' }) });
-    await chmod(path.join(bin, 'cloudquery'), 0o755);
+    const bin = await fakeToolBin('cloudquery', record, { copyFrom: '"$2"' });
     const { lint, plan } = await lintAndPlan(dir, secretEnv);
     const outcome = await runWithRuntime(plan, {
       baseEnv: { PATH: `${bin}:/usr/bin:/bin`, ...secretEnv },

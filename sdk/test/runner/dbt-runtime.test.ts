@@ -12,11 +12,13 @@ import { writeTree } from '../helpers/temp-tree';
 import {
   dataset,
   dbtPackage,
-  fakeTool,
+  expectNoSecret,
+  fakeToolBin,
   lintAndPlan,
   listFiles,
   parseEnv,
   recordingObserver,
+  runWithoutTool,
   secretEnv,
   store,
   warehouseStore,
@@ -24,11 +26,6 @@ import {
 
 const secrets = Object.values(secretEnv);
 const local = (dir: string, pkg: string) => ({ configDir: dir, projectDir: pkg, container: false });
-
-function expectNoSecret(text: string): void {
-  for (const secret of secrets) expect(text).not.toContain(secret);
-  expect(text).not.toContain(encodeURIComponent(secretEnv.PG_PASSWORD));
-}
 
 interface Profile {
   [name: string]: { target: string; outputs: Record<string, Record<string, unknown>> };
@@ -189,18 +186,8 @@ describe('dbtRuntime additions', () => {
 
 describe('running dbt locally', () => {
   it('a PATH without dbt fails before the run starts with DK610 and leaves nothing behind', async () => {
-    const dir = await writeTree(dbtPackage());
-    const emptyBin = await writeTree({ '.keep': '' });
-    const tempRoot = await writeTree({});
-    const { lint, plan } = await lintAndPlan(dir, secretEnv);
+    const { error, observer, tempRoot, emptyBin } = await runWithoutTool(await writeTree(dbtPackage()));
     expect(await findOnPath('dbt', emptyBin)).toBeUndefined();
-    const observer = recordingObserver();
-    const error = await runWithRuntime(plan, {
-      baseEnv: { PATH: emptyBin, ...secretEnv },
-      manifests: lint.manifests,
-      tempRoot,
-      observer,
-    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DataKitError);
     expect(error).toMatchObject({
       code: 'DK610',
@@ -215,8 +202,7 @@ describe('running dbt locally', () => {
     const before = await listFiles(dir);
     const tempRoot = await writeTree({});
     const record = await writeTree({});
-    const bin = await writeTree({ dbt: fakeTool(record, { copyFrom: '"$DBT_PROFILES_DIR"' }) });
-    await chmod(path.join(bin, 'dbt'), 0o755);
+    const bin = await fakeToolBin('dbt', record, { copyFrom: '"$DBT_PROFILES_DIR"' });
     const { lint, plan } = await lintAndPlan(dir, secretEnv);
     const observer = recordingObserver();
     let stdout = '';
@@ -259,8 +245,7 @@ describe('running dbt locally', () => {
     const dir = await writeTree(dbtPackage());
     const tempRoot = await writeTree({});
     const record = await writeTree({});
-    const bin = await writeTree({ dbt: fakeTool(record, { copyFrom: '"$DBT_PROFILES_DIR"', exitCode: 2 }) });
-    await chmod(path.join(bin, 'dbt'), 0o755);
+    const bin = await fakeToolBin('dbt', record, { copyFrom: '"$DBT_PROFILES_DIR"', exitCode: 2 });
     const { lint, plan } = await lintAndPlan(dir, secretEnv);
     const outcome = await runWithRuntime(plan, {
       baseEnv: { PATH: `${bin}:/usr/bin:/bin`, ...secretEnv },

@@ -1,9 +1,11 @@
 /** Packages and fake tools for the runtime tests. */
-import { readdir } from 'node:fs/promises';
+import { chmod, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { planRun, type RunObserver, type RunOutcome, type RunPlan } from '../../src/runner';
+import { runWithRuntime } from '../../src/runner/run-with-runtime';
 import { lintPath, type LintResult } from '../../src/validate';
+import { writeTree } from '../helpers/temp-tree';
 
 const header = (kind: string, name: string) => `apiVersion: datakit.dev/v1alpha1\nkind: ${kind}\nmetadata:\n  name: ${name}\n`;
 
@@ -101,6 +103,39 @@ export function fakeTool(recordDir: string, options: { copyFrom: string; exitCod
     `exit ${options.exitCode ?? 0}`,
     '',
   ].join('\n');
+}
+
+/** A fresh folder holding `name`, an executable fakeTool recording into `recordDir`: to put on PATH. */
+export async function fakeToolBin(name: string, recordDir: string, options: { copyFrom: string; exitCode?: number }): Promise<string> {
+  const bin = await writeTree({ [name]: fakeTool(recordDir, options) });
+  await chmod(path.join(bin, name), 0o755);
+  return bin;
+}
+
+/** Fails when `text` holds a credential of secretEnv, also URL-encoded. */
+export function expectNoSecret(text: string): void {
+  for (const secret of Object.values(secretEnv)) expect(text).not.toContain(secret);
+  expect(text).not.toContain(encodeURIComponent(secretEnv.PG_PASSWORD));
+}
+
+/**
+ * Runs the package in `dir` locally with a PATH (`emptyBin`) that holds no tool, into `tempRoot`,
+ * and returns what runWithRuntime threw (or returned).
+ */
+export async function runWithoutTool(
+  dir: string,
+): Promise<{ error: unknown; observer: ReturnType<typeof recordingObserver>; tempRoot: string; emptyBin: string }> {
+  const emptyBin = await writeTree({ '.keep': '' });
+  const tempRoot = await writeTree({});
+  const { lint, plan } = await lintAndPlan(dir, secretEnv);
+  const observer = recordingObserver();
+  const error = await runWithRuntime(plan, {
+    baseEnv: { PATH: emptyBin, ...secretEnv },
+    manifests: lint.manifests,
+    tempRoot,
+    observer,
+  }).catch((e: unknown) => e);
+  return { error, observer, tempRoot, emptyBin };
 }
 
 /** Records the observer calls. */

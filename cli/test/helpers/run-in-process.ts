@@ -1,0 +1,23 @@
+/**
+ * Runs `dk …argv` in process, through main (every command, test, dev and catalog included), with
+ * the test configuration for `cwd`, and captures stdout, stderr and the exit code.
+ */
+import type { CliConfig } from '../../src/config';
+import { main } from '../../src/main';
+import { testConfig } from './test-config';
+
+export interface InProcessResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function runInProcess(cwd: string, argv: readonly string[], overrides: Partial<CliConfig> = {}): Promise<InProcessResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, {
+    config: testConfig(cwd, overrides),
+    io: { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s) },
+  });
+  return { code, stdout, stderr };
+}

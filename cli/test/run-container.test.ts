@@ -105,7 +105,8 @@ describe.skipIf(!podman.ok)('dk run in a container (podman)', () => {
     expect(output).toBe(await readFile(path.join(cwd, 'demo/data/input/sample.jsonl'), 'utf8'));
 
     const argv = await recordedArgv();
-    expect(argv.slice(0, 3)).toEqual(['run', '--rm', '--network']);
+    expect(argv.slice(0, 3)).toEqual(['run', '--rm', '--name']);
+    expect(argv[3]).toMatch(/^dk-[0-9a-f-]{36}$/);
     expect(argv).toEqual(
       expect.arrayContaining([
         '-v',
@@ -190,5 +191,25 @@ describe.skipIf(!podman.ok)('dk run in a container (podman)', () => {
     expect(result.stdout).toContain('stopping');
     expect(result.stderr).toContain('timed out after 1 s');
     expect((await events()).map((e) => e.eventType)).toEqual(['START', 'FAIL']);
+  });
+
+  it('a container whose PID 1 ignores SIGTERM is still stopped on timeout (engine stop), not left running', async () => {
+    await initPackage(image, 'trap "" TERM\necho started\nsleep 60\n');
+    const started = Date.now();
+    const result = await dk(['run', 'demo', '--engine', 'podman', '--timeout', '1s', '--lineage', 'file:events.jsonl']);
+    expect(result.code).toBe(124);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const [, fail] = await events();
+    expect(fail!.eventType).toBe('FAIL');
+    const name = `dk-${fail!.run.runId}`;
+    // engine stop returns once the container is gone (--rm removes it).
+    for (
+      let i = 0;
+      i < 50 && (await sandbox.podman(['ps', '-a', '--filter', `name=${name}`, '--format', '{{.Names}}'])).stdout.trim() !== '';
+      i++
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect((await sandbox.podman(['ps', '-a', '--filter', `name=${name}`, '--format', '{{.Names}}'])).stdout.trim()).toBe('');
   });
 });

@@ -8,6 +8,8 @@ export interface ProcessRunOptions {
   timeoutMs?: number;
   /** After SIGTERM (timeout or interrupt), how long before SIGKILL. */
   killGraceMs?: number;
+  /** Called once when the run is being stopped (timeout or interrupt), e.g. to stop a container. */
+  onStop?: () => void;
   onStdout?: (chunk: Buffer) => void;
   onStderr?: (chunk: Buffer) => void;
 }
@@ -42,6 +44,7 @@ export function startProcess(options: ProcessRunOptions): RunningProcess {
   const grace = options.killGraceMs ?? 10_000;
   const stop = (signal: NodeJS.Signals) => {
     if (child.exitCode !== null || child.signalCode !== null) return;
+    if (killTimer === undefined) options.onStop?.();
     child.kill(signal);
     killTimer ??= setTimeout(() => child.kill('SIGKILL'), grace);
     killTimer.unref();

@@ -1,6 +1,7 @@
 import type { Logger } from '../core/logger';
 import { silentLogger } from '../core/logger';
-import { containerCommand, type ContainerEngine } from './container-command';
+import { spawn } from 'node:child_process';
+import { containerCommand, containerName, type ContainerEngine } from './container-command';
 import { startProcess, type ProcessRunResult } from './process-runner';
 import type { RunPlan } from './run-plan';
 
@@ -30,7 +31,16 @@ export interface RunTransformOptions {
   /** Registers an interrupt handler (SIGINT/SIGTERM); returns a function that removes it. */
   onInterrupt?: (handler: (signal: NodeJS.Signals) => void) => () => void;
   killGraceMs?: number;
+  /**
+   * The container to stop (engine stop, which escalates to SIGKILL) when the run times out or is
+   * interrupted: signalling the engine client alone leaves a container whose PID 1 ignores SIGTERM
+   * running. Set automatically when `engine` is.
+   */
+  stopContainer?: { engine: ContainerEngine; name: string };
 }
+
+/** How long `engine stop` waits for the container before killing it. */
+const containerStopSeconds = 5;
 
 /**
  * Runs a planned transform — as a host process (`dk run --local`: spec.command in the package
@@ -45,8 +55,20 @@ export async function runTransform(plan: RunPlan, options: RunTransformOptions &
   try {
     const env = { ...options.baseEnv, ...plan.contractEnv, ...options.extraEnv };
     const passed = [...Object.keys(plan.contractEnv), ...Object.keys(options.extraEnv ?? {})];
+    const stopContainer = options.stopContainer ?? (options.engine ? { engine: options.engine, name: containerName(plan) } : undefined);
     const running = startProcess({
       command: options.engine ? containerCommand(plan, options.engine, passed) : (plan.command ?? []),
+      ...(stopContainer
+        ? {
+            onStop: () => {
+              const stopper = spawn(stopContainer.engine, ['stop', '--time', String(containerStopSeconds), stopContainer.name], {
+                env,
+                stdio: 'ignore',
+              });
+              stopper.on('error', (error) => logger.warn({ error: error.message }, `could not stop container ${stopContainer.name}`));
+            },
+          }
+        : {}),
       cwd: plan.packageDir,
       env,
       ...(plan.timeoutMs !== undefined ? { timeoutMs: plan.timeoutMs } : {}),

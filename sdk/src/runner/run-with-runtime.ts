@@ -4,7 +4,7 @@ import path from 'node:path';
 import { FileSystemError, systemErrorCode } from '../core/errors';
 import type { LoadedManifest } from '../manifest/load';
 import { cloudqueryRuntime, connectorPlugins } from './cloudquery-runtime';
-import { containerCommand, containerWorkdir, type ContainerEngine } from './container-command';
+import { containerCommand, containerName, containerWorkdir, type ContainerEngine } from './container-command';
 import { dbtRuntime, readDbtProfileName } from './dbt-runtime';
 import { addSecrets, findOnPath, notInstalledError, runtimeMountPath, type RuntimeAdditions, type RuntimeLocation } from './plan-runtime';
 import type { RunPlan } from './run-plan';
@@ -95,7 +95,11 @@ export async function runWithRuntime(plan: RunPlan, options: RuntimeRunOptions):
   const prepared = await prepareRuntime(plan, options);
   if (!prepared) return runTransform(plan, options);
   try {
-    return await runTransform(prepared.plan, { ...options, engine: undefined });
+    return await runTransform(prepared.plan, {
+      ...options,
+      engine: undefined,
+      ...(options.engine ? { stopContainer: { engine: options.engine, name: containerName(plan) } } : {}),
+    });
   } finally {
     await prepared.cleanup();
   }

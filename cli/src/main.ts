@@ -73,7 +73,9 @@ async function buildProgram(ctx: CommandContext, setExit: (code: number) => void
     )
     .addOption(new Option('--mode <mode>', 'execution mode').choices(['batch', 'streaming']).default('batch'))
     .option('--namespace <namespace>', 'namespace of the package', 'default')
-    .addOption(new Option('--store <store>', 'where the DataSets live (generic-node)').choices(['file', 'postgres']).default('file'))
+    .addOption(
+      new Option('--store <store>', 'where the DataSets live (generic-node, generic-python)').choices(['file', 'postgres']).default('file'),
+    )
     .action(async (name: string, flags: InitFlags) => setExit(await (await import('./commands/init')).runInit(name, flags, ctx)));
 
   overlayOptions(

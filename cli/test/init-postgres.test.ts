@@ -48,6 +48,29 @@ describe('dk init --store postgres', () => {
     ]);
   });
 
+  it('scaffolds a generic-python package that does the same through psql', async () => {
+    expect((await dk(['init', 'pypg', '--runtime', 'generic-python', '--store', 'postgres'])).code).toBe(0);
+    const store = path.join(cwd, 'pypg/store/warehouse.yaml');
+    await writeFile(
+      store,
+      (await readFile(store, 'utf8'))
+        .replace('host: localhost', 'host: 127.0.0.1')
+        .replace('port: 5432', `port: ${postgres.port}`)
+        .replace('database: datakit', `database: ${postgres.database}`),
+    );
+    expect((await dk(['lint', 'pypg', '--strict'])).code).toBe(0);
+    const run = await dk(['run', 'pypg', '--local', '--seed'], { PG_USER: postgres.user, PG_PASSWORD: postgres.password });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('pypg: wrote 3 rows');
+    expect(run.stdout + run.stderr).not.toContain(postgres.password);
+    const rows = await postgres.query('select id, name, name_length from public.pypg_output order by id');
+    expect(rows.map((r) => [r.name, r.name_length])).toEqual([
+      ['Ada', '3'],
+      ['Grace', '5'],
+      ['Linus', '5'],
+    ]);
+  });
+
   it('is refused for runtimes it does not apply to', async () => {
     expect((await dk(['init', 'nope', '--runtime', 'generic-go', '--store', 'postgres'])).code).toBe(2);
   });

@@ -49,8 +49,11 @@ export async function runInit(name: string, flags: InitFlags, ctx: CommandContex
   }
   const store = flags.store ?? 'file';
   if (store !== 'file' && store !== 'postgres') throw new UsageError('DK123', `--store ${store}: expected file or postgres`);
-  if (store === 'postgres' && runtime !== 'generic-node') {
-    throw new UsageError('DK123', `--store postgres is available for --runtime generic-node (dbt and cloudquery always use Postgres)`);
+  if (store === 'postgres' && runtime !== 'generic-node' && runtime !== 'generic-python') {
+    throw new UsageError(
+      'DK123',
+      `--store postgres is available for generic-node and generic-python (dbt and cloudquery always use Postgres)`,
+    );
   }
   const files = renderPackage({ name: packageName, runtime: runtime as Runtime, mode: mode as Mode, namespace, store });
   const parent = path.dirname(target);

@@ -117,6 +117,75 @@ if (process.env.DK_MODE === 'streaming') {
       );
       break;
     case 'generic-python':
+      if (o.store === 'postgres') {
+        files.set(
+          'src/main.py',
+          `"""${o.name}: reads table ${o.input} from Postgres and writes ${o.output}.
+
+dk run passes each DataSet as a JSON locator ({"store", "table"}) and each Store's address as
+DK_STORE_DSN_<STORE> (postgresql://..., credentials resolved from \${VAR} secrets at run time).
+It talks to Postgres through the psql client, so it needs no Python driver; the password goes
+to psql through PGPASSWORD, never on its command line.
+"""
+import csv
+import io
+import json
+import os
+import subprocess
+from urllib.parse import unquote, urlparse, urlunparse
+
+
+def quote(ident):
+    return '"' + ident.replace('"', '""') + '"'
+
+
+def locate(variable):
+    raw = os.environ.get(variable)
+    if not raw:
+        raise SystemExit(f"{variable} is not set: run this package with dk run")
+    locator = json.loads(raw)
+    store = locator["store"].upper().replace("-", "_").replace(".", "_")
+    dsn = urlparse(os.environ[f"DK_STORE_DSN_{store}"])
+    env = dict(os.environ, PGPASSWORD=unquote(dsn.password or ""))
+    netloc = (f"{dsn.username}@" if dsn.username else "") + (dsn.hostname or "") + (f":{dsn.port}" if dsn.port else "")
+    schema, _, name = locator["table"].rpartition(".")
+    schema = schema or "public"
+    return {"dsn": urlunparse(dsn._replace(netloc=netloc)), "env": env, "schema": quote(schema), "table": f"{quote(schema)}.{quote(name)}"}
+
+
+def psql(target, *commands, stdin=None):
+    args = ["psql", target["dsn"], "-X", "-q", "-1", "-v", "ON_ERROR_STOP=1"]
+    for command in commands:
+        args += ["-c", command]
+    return subprocess.run(args, input=stdin, env=target["env"], capture_output=True, text=True, check=True).stdout
+
+
+def main():
+    source = locate("${inputVar}")
+    target = locate("${outputVar}")
+    exported = psql(source, f"copy (select id, name from {source['table']} order by id) to stdout with (format csv)")
+    rows = list(csv.reader(io.StringIO(exported)))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row_id, name in rows:
+        writer.writerow([row_id, name, len(name)])
+    psql(
+        target,
+        f"create schema if not exists {target['schema']}",
+        f"create table if not exists {target['table']} (id bigint not null, name text, name_length bigint)",
+        f"delete from {target['table']}",
+        f"copy {target['table']} (id, name, name_length) from stdin with (format csv)",
+        stdin=out.getvalue(),
+    )
+    print(f"${o.name}: wrote {len(rows)} rows", flush=True)
+
+
+if __name__ == "__main__":
+    main()
+`,
+        );
+        break;
+      }
       files.set(
         'src/main.py',
         `"""${o.name}: reads the JSON-lines files of ${o.input} and writes ${o.output}.

@@ -1,0 +1,3 @@
+export * from './cron';
+export * from './evaluate';
+export * from './policy';

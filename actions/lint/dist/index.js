@@ -29490,6 +29490,18 @@ const codes_codes = {
         explanation: 'Its Store is not declared in the tree (or the DataSet is external), or lacks what naming needs (DK650), so it cannot be found in Marquez; it is not synced.',
         fix: 'Catalog from the directory declaring the Store (or use --scan-dir), or set the missing connection field.',
     },
+    DK700: {
+        title: 'Invalid promotion policy',
+        severity: 'error',
+        explanation: 'datakit-promotion.yaml cannot be used: YAML syntax, unknown or duplicate environments, a previous naming an unknown or later environment, bad durations, bad cron or time zone in a freeze window, negative approvals, unknown fields.',
+        fix: 'Correct the policy at each reported file:line:column and field path; see gitops/datakit-promotion.yaml for the format.',
+    },
+    DK701: {
+        title: 'Promotion refused',
+        severity: 'error',
+        explanation: 'The promotion or rollback breaks the policy; every failed rule is listed (environment, cell, order, soak, freeze, promoters, approvals).',
+        fix: 'Fix every listed reason (promote to the previous environment first, wait for the soak or the freeze to end, get approvals), or change the policy by pull request.',
+    },
 };
 function codes_isCode(value) {
     return Object.prototype.hasOwnProperty.call(codes_codes, value);

@@ -9,7 +9,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   BenchError,
   expectSuccess,
@@ -23,13 +22,12 @@ import {
   sample,
   table,
   verdict,
+  benchPaths,
+  reportBenchFailure,
+  writeResults,
 } from './lib/harness.mjs';
 
-const benchDir = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(benchDir, '..');
-const dkBin = path.join(repoRoot, 'cli', 'bin', 'dk.js');
-const dkBundle = path.join(repoRoot, 'cli', 'dist', 'dk.mjs');
-const resultsFile = path.join(benchDir, 'results', 'lint.json');
+const { repoRoot, dkBin, dkBundle, resultsFile } = benchPaths('lint');
 
 const config = {
   warmups: Number(process.env.BENCH_WARMUPS ?? 3),
@@ -314,9 +312,7 @@ async function main() {
       pass: failures.length === 0,
       failures,
     };
-    await mkdir(path.dirname(resultsFile), { recursive: true });
-    await writeFile(resultsFile, JSON.stringify(results, null, 2) + '\n');
-    console.log(`results written to ${path.relative(process.cwd(), resultsFile) || resultsFile}`);
+    await writeResults(resultsFile, results);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -324,8 +320,4 @@ async function main() {
   }
 }
 
-main().catch((error) => {
-  if (error instanceof BenchError) console.error(`bench: ${error.message}`);
-  else console.error(error);
-  process.exitCode = 1;
-});
+main().catch(reportBenchFailure);

@@ -42,7 +42,6 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import {
   BenchError,
   expectSuccess,
@@ -57,13 +56,12 @@ import {
   stats,
   table,
   verdict,
+  benchPaths,
+  reportBenchFailure,
+  writeResults,
 } from './lib/harness.mjs';
 
-const benchDir = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(benchDir, '..');
-const dkBin = path.join(repoRoot, 'cli', 'bin', 'dk.js');
-const dkBundle = path.join(repoRoot, 'cli', 'dist', 'dk.mjs');
-const resultsFile = path.join(benchDir, 'results', 'publish.json');
+const { repoRoot, dkBin, dkBundle, resultsFile } = benchPaths('publish');
 const registryBin = '/usr/bin/docker-registry';
 const skopeoBin = '/usr/bin/skopeo';
 
@@ -654,9 +652,7 @@ async function main() {
       pass: failures.length === 0,
       failures,
     };
-    await mkdir(path.dirname(resultsFile), { recursive: true });
-    await writeFile(resultsFile, JSON.stringify(results, null, 2) + '\n');
-    console.log(`results written to ${path.relative(process.cwd(), resultsFile) || resultsFile}`);
+    await writeResults(resultsFile, results);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -665,8 +661,5 @@ async function main() {
 }
 
 main().catch((error) => {
-  if (interrupted) return;
-  if (error instanceof BenchError) console.error(`bench: ${error.message}`);
-  else console.error(error);
-  process.exitCode = 1;
+  if (!interrupted) reportBenchFailure(error);
 });

@@ -13,19 +13,28 @@
 // bench/results/run.json. Benchmarks report, they don't gate: the exit code is 0 whenever the
 // measurements could be taken, even if a target is missed (a FAIL line says so).
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { BenchError, expectSuccess, killChildren, machineInfo, machineLine, ms, run, stats, table, verdict } from './lib/harness.mjs';
+import {
+  BenchError,
+  expectSuccess,
+  killChildren,
+  machineInfo,
+  machineLine,
+  ms,
+  run,
+  stats,
+  table,
+  verdict,
+  benchPaths,
+  reportBenchFailure,
+  writeResults,
+} from './lib/harness.mjs';
 
-const benchDir = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(benchDir, '..');
-const dkBin = path.join(repoRoot, 'cli', 'bin', 'dk.js');
-const dkBundle = path.join(repoRoot, 'cli', 'dist', 'dk.mjs');
+const { benchDir, repoRoot, dkBin, dkBundle, resultsFile } = benchPaths('run');
 const emitterEntry = path.join(benchDir, 'run-emitter-entry.ts');
-const resultsFile = path.join(benchDir, 'results', 'run.json');
 // The banner scripts/build-cli.mjs gives the dk bundle: CommonJS dependencies get a require.
 const banner = "import { createRequire as __dkCreateRequire } from 'node:module'; const require = __dkCreateRequire(import.meta.url);";
 
@@ -342,9 +351,7 @@ async function main() {
       pass: failures.length === 0,
       failures,
     };
-    await mkdir(path.dirname(resultsFile), { recursive: true });
-    await writeFile(resultsFile, JSON.stringify(results, null, 2) + '\n');
-    console.log(`results written to ${path.relative(process.cwd(), resultsFile) || resultsFile}`);
+    await writeResults(resultsFile, results);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -352,8 +359,4 @@ async function main() {
   }
 }
 
-main().catch((error) => {
-  if (error instanceof BenchError) console.error(`bench: ${error.message}`);
-  else console.error(error);
-  process.exitCode = 1;
-});
+main().catch(reportBenchFailure);

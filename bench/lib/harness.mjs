@@ -1,8 +1,10 @@
 // Helpers shared by the benchmarks (bench/*.mjs): running processes with wall time and peak RSS,
 // statistics, machine information and the report table. Built-ins only.
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const gnuTime = '/usr/bin/time';
 
@@ -162,3 +164,30 @@ export function table(rows) {
 export const ms = (x) => `${x.toFixed(1)} ms`;
 export const verdict = (pass) => (pass === null ? 'n/a' : pass ? 'PASS' : 'FAIL');
 export const rssMB = (kb) => (kb === null || kb === undefined ? 'n/a' : `${(kb / 1024).toFixed(1)} MB`);
+
+/** Where a benchmark finds the repository, the dk CLI and its results file. */
+export function benchPaths(name) {
+  const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const repoRoot = path.resolve(benchDir, '..');
+  return {
+    benchDir,
+    repoRoot,
+    dkBin: path.join(repoRoot, 'cli', 'bin', 'dk.js'),
+    dkBundle: path.join(repoRoot, 'cli', 'dist', 'dk.mjs'),
+    resultsFile: path.join(benchDir, 'results', `${name}.json`),
+  };
+}
+
+/** Writes a benchmark's results as JSON and says where. */
+export async function writeResults(resultsFile, results) {
+  await mkdir(path.dirname(resultsFile), { recursive: true });
+  await writeFile(resultsFile, JSON.stringify(results, null, 2) + '\n');
+  console.log(`results written to ${path.relative(process.cwd(), resultsFile) || resultsFile}`);
+}
+
+/** Reports a failure of the benchmark itself (exit 1); a missed target is not one. */
+export function reportBenchFailure(error) {
+  if (error instanceof BenchError) console.error(`bench: ${error.message}`);
+  else console.error(error);
+  process.exitCode = 1;
+}

@@ -21,17 +21,22 @@ function dk(argv: string[], runEnvironment: Record<string, string> = {}): Promis
   return runInProcess(cwd, argv, { runEnvironment: { PATH: process.env.PATH ?? '', HOME: cwd, ...runEnvironment } });
 }
 
+/** The scaffold's warehouse Store names localhost:5432/datakit; the test server is elsewhere. */
+async function pointWarehouseAtTestServer(pkg: string): Promise<void> {
+  const store = path.join(cwd, pkg, 'store/warehouse.yaml');
+  await writeFile(
+    store,
+    (await readFile(store, 'utf8'))
+      .replace('host: localhost', 'host: 127.0.0.1')
+      .replace('port: 5432', `port: ${postgres.port}`)
+      .replace('database: datakit', `database: ${postgres.database}`),
+  );
+}
+
 describe('dk init --store postgres', () => {
   it('scaffolds a generic-node package that seeds, reads and writes Postgres through the run contract', async () => {
     expect((await dk(['init', 'pgdemo', '--runtime', 'generic-node', '--store', 'postgres'])).code).toBe(0);
-    const store = path.join(cwd, 'pgdemo/store/warehouse.yaml');
-    await writeFile(
-      store,
-      (await readFile(store, 'utf8'))
-        .replace('host: localhost', 'host: 127.0.0.1')
-        .replace('port: 5432', `port: ${postgres.port}`)
-        .replace('database: datakit', `database: ${postgres.database}`),
-    );
+    await pointWarehouseAtTestServer('pgdemo');
     // The scaffold's package.json asks for pg (npm install); the repository's copy stands in, offline.
     await symlink(path.resolve(import.meta.dirname, '../../node_modules'), path.join(cwd, 'pgdemo/node_modules'));
     const secrets = { PG_USER: postgres.user, PG_PASSWORD: postgres.password };
@@ -50,14 +55,7 @@ describe('dk init --store postgres', () => {
 
   it('scaffolds a generic-python package that does the same through psql', async () => {
     expect((await dk(['init', 'pypg', '--runtime', 'generic-python', '--store', 'postgres'])).code).toBe(0);
-    const store = path.join(cwd, 'pypg/store/warehouse.yaml');
-    await writeFile(
-      store,
-      (await readFile(store, 'utf8'))
-        .replace('host: localhost', 'host: 127.0.0.1')
-        .replace('port: 5432', `port: ${postgres.port}`)
-        .replace('database: datakit', `database: ${postgres.database}`),
-    );
+    await pointWarehouseAtTestServer('pypg');
     expect((await dk(['lint', 'pypg', '--strict'])).code).toBe(0);
     const run = await dk(['run', 'pypg', '--local', '--seed'], { PG_USER: postgres.user, PG_PASSWORD: postgres.password });
     expect(run.code, run.stderr).toBe(0);

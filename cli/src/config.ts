@@ -24,6 +24,14 @@ export interface CliConfig {
   openLineageUrl?: string;
   /** OPENLINEAGE_API_KEY: bearer token for the lineage backend. */
   openLineageToken?: string;
+  /** DK_GITOPS: the gitops repository (a checkout, a git URL or github:owner/repo). */
+  gitops?: string;
+  /** DK_GITHUB_TOKEN, else GITHUB_TOKEN: for github:owner/repo gitops repositories. Never logged. */
+  githubToken?: string;
+  /** GITHUB_API_URL (GitHub Enterprise), default https://api.github.com. */
+  githubApiUrl?: string;
+  /** $XDG_CACHE_HOME/datakit: clones of remote gitops repositories. */
+  cacheDir: string;
 }
 
 export function readCliConfig(env: NodeJS.ProcessEnv, stdoutIsTty: boolean, cwd: string, stderrIsTty = stdoutIsTty): CliConfig {
@@ -43,9 +51,14 @@ export function readCliConfig(env: NodeJS.ProcessEnv, stdoutIsTty: boolean, cwd:
     },
     dockerConfigPath: path.join(env.DOCKER_CONFIG ?? path.join(home, '.docker'), 'config.json'),
     userConfigFile: path.join(env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'datakit', 'config.yaml'),
+    cacheDir: path.join(env.XDG_CACHE_HOME ?? path.join(home, '.cache'), 'datakit'),
     runEnvironment: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string')),
   };
   if (env.DK_REGISTRY) config.registry = env.DK_REGISTRY;
+  if (env.DK_GITOPS) config.gitops = env.DK_GITOPS;
+  const githubToken = env.DK_GITHUB_TOKEN || env.GITHUB_TOKEN;
+  if (githubToken) config.githubToken = githubToken;
+  if (env.GITHUB_API_URL) config.githubApiUrl = env.GITHUB_API_URL;
   if (env.OPENLINEAGE_URL) config.openLineageUrl = env.OPENLINEAGE_URL;
   if (env.OPENLINEAGE_API_KEY) config.openLineageToken = env.OPENLINEAGE_API_KEY;
   if (epoch !== undefined && /^\d+$/.test(epoch)) config.sourceDateEpoch = Number(epoch);

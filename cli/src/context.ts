@@ -1,3 +1,4 @@
+import type { Clock } from '@datakit/sdk/core';
 import type { CliConfig } from './config';
 import type { CliIo } from './io';
 
@@ -5,6 +6,8 @@ import type { CliIo } from './io';
 export interface CommandContext {
   config: CliConfig;
   io: CliIo;
+  /** Default: the system clock (tests pass a fixed one). */
+  clock?: Clock;
 }
 
 /** Collects a repeatable option's values (-f a -f b). */

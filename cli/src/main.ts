@@ -10,6 +10,9 @@ import type { InitFlags } from './commands/init';
 import type { LintFlags } from './commands/lint';
 import type { PipelineFlags } from './commands/pipeline';
 import type { ShowFlags } from './commands/show';
+import type { PromoteFlags } from './commands/promote';
+import type { RollbackFlags } from './commands/rollback';
+import type { StatusFlags } from './commands/status';
 import { collect, type CommandContext } from './context';
 import { dkVersion } from './version';
 
@@ -27,6 +30,10 @@ const topLevel = new Set([
   'pull',
   'copy',
   'inspect',
+  'gitops',
+  'promote',
+  'rollback',
+  'status',
   'explain',
   'completion',
 ]);
@@ -178,6 +185,50 @@ async function buildProgram(ctx: CommandContext, setExit: (code: number) => void
       .argument('<ref>', 'reference with a tag or digest')
       .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text')),
   ).action(async (ref: string, flags: InspectFlags) => setExit(await (await import('./commands/inspect')).runInspect(ref, flags, ctx)));
+
+  if (mayRun('gitops')) (await import('./commands/gitops')).registerGitopsCommand(program, ctx, setExit);
+
+  const gitopsOption = (command: Command) =>
+    command.option('--gitops <path|url|github:owner/repo>', 'the gitops repository (default DK_GITOPS or gitops: in .dk/config.yaml)');
+
+  registryOptions(
+    gitopsOption(
+      program
+        .command('promote')
+        .description('pin a published version (or digest) in an environment: a branch, or a pull request on GitHub')
+        .argument('<package>', 'package name')
+        .argument('<version|digest>', 'a published version such as 0.2.0, or sha256:…')
+        .requiredOption('--to <env>', 'the environment, e.g. dev, int, prod')
+        .option('--cell <cell>', 'the cell (default: where the package is, else the first cell of the environment)')
+        .option('--registry <oci://host/prefix|oci-layout:PATH>', 'where the version is looked up (default as dk publish)')
+        .option('--reviewer <login>', 'ask this GitHub user to review (repeatable)', collect)
+        .option('--dry-run', 'show the plan (policy results, files, rendered diff) and change nothing')
+        .option('--json', 'print the plan and the result as JSON'),
+    ),
+  ).action(async (pkg: string, version: string, flags: PromoteFlags) =>
+    setExit(await (await import('./commands/promote')).runPromote(pkg, version, flags, ctx)),
+  );
+
+  gitopsOption(
+    program
+      .command('rollback')
+      .description('pin the previous digest of an environment again (from git history): a branch or pull request')
+      .argument('<package>', 'package name')
+      .requiredOption('--env <env>', 'the environment')
+      .option('--cell <cell>', 'the cell (default: the only cell the package is in)')
+      .option('--to-version <version>', 'an earlier version to go back to (default: the one before the current)')
+      .option('--reviewer <login>', 'ask this GitHub user to review (repeatable)', collect)
+      .option('--dry-run', 'show the plan and change nothing')
+      .option('--json', 'print the plan and the result as JSON'),
+  ).action(async (pkg: string, flags: RollbackFlags) => setExit(await (await import('./commands/rollback')).runRollback(pkg, flags, ctx)));
+
+  gitopsOption(
+    program
+      .command('status')
+      .description('what is deployed where: package × env/cell with version, digest and since when; drift and pending promotions')
+      .argument('[package]', 'only this package')
+      .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text')),
+  ).action(async (pkg: string | undefined, flags: StatusFlags) => setExit(await (await import('./commands/status')).runStatus(pkg, flags, ctx)));
 
   program
     .command('explain')

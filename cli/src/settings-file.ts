@@ -6,6 +6,7 @@ import { UsageError } from '@datakit/sdk/core';
 /** Settings a project (.dk/config.yaml) or a user ($XDG_CONFIG_HOME/datakit/config.yaml) may pin. */
 export interface SettingsFile {
   registry?: string;
+  gitops?: string;
 }
 
 async function readSettings(file: string): Promise<SettingsFile | undefined> {
@@ -24,17 +25,26 @@ async function readSettings(file: string): Promise<SettingsFile | undefined> {
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value))
     throw new UsageError('DK123', `${file}: expected a mapping such as "registry: oci://host/team"`);
-  const registry = (value as Record<string, unknown>).registry;
-  if (registry !== undefined && typeof registry !== 'string') throw new UsageError('DK123', `${file}: registry must be a string`);
-  return registry === undefined ? {} : { registry };
+  const settings: SettingsFile = {};
+  for (const key of ['registry', 'gitops'] as const) {
+    const field = (value as Record<string, unknown>)[key];
+    if (field !== undefined && typeof field !== 'string') throw new UsageError('DK123', `${file}: ${key} must be a string`);
+    if (typeof field === 'string') settings[key] = field;
+  }
+  return settings;
 }
 
-/** The project's settings win over the user's. */
+/** The project's settings win over the user's, key by key. */
 export async function readSettingsFiles(cwd: string, userConfigFile: string): Promise<SettingsFile & { source?: string }> {
   const projectFile = path.join(cwd, '.dk', 'config.yaml');
+  const merged: SettingsFile & { source?: string } = {};
   for (const file of [projectFile, userConfigFile]) {
     const settings = await readSettings(file);
-    if (settings?.registry) return { ...settings, source: file };
+    if (settings?.registry && merged.registry === undefined) {
+      merged.registry = settings.registry;
+      merged.source = file;
+    }
+    if (settings?.gitops && merged.gitops === undefined) merged.gitops = settings.gitops;
   }
-  return {};
+  return merged;
 }

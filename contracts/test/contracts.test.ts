@@ -17,6 +17,10 @@ describe('one source of truth', () => {
   it('the committed precompiled validators are what the schemas compile to', async () => {
     await expect(run(process.execPath, ['sdk/scripts/generate-validators.mjs', '--check'], { cwd: repo })).resolves.toBeDefined();
   });
+
+  it('the gitops template dk gitops init scaffolds is the reference gitops/ folder', async () => {
+    await expect(run(process.execPath, ['sdk/scripts/generate-gitops-template.mjs', '--check'], { cwd: repo })).resolves.toBeDefined();
+  });
 });
 
 describe('OpenLineage validators', () => {

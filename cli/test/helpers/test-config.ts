@@ -11,6 +11,7 @@ export function testConfig(cwd: string, overrides: Partial<CliConfig> = {}): Cli
     registryEnv: {},
     dockerConfigPath: path.join(cwd, '.no-docker-config.json'),
     userConfigFile: path.join(cwd, '.no-user-config.yaml'),
+    cacheDir: path.join(cwd, '.dk-test-cache'),
     runEnvironment: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd },
     ...overrides,
   };

@@ -41,6 +41,8 @@ export interface RuleResult {
   rule: RuleName;
   passed: boolean;
   message: string;
+  /** Not decided here: checked later on the pull request (who promotes, who approves). */
+  deferred?: boolean;
 }
 
 export interface PromotionEvaluation {
@@ -71,6 +73,19 @@ export function evaluatePromotion(policy: Policy, request: PromotionRequest, sta
     checkPromoters(env, request.actor),
     checkApprovals(env, request),
   ];
+  return { allowed: results.every((r) => r.passed), results };
+}
+
+/**
+ * Without an identity (dk promote on a laptop) the promoters and approvals rules cannot be decided:
+ * they are reported as deferred to the pull request, where the datakit/promotion check decides them.
+ */
+export function deferIdentityRules(evaluation: PromotionEvaluation): PromotionEvaluation {
+  const results = evaluation.results.map((r) =>
+    r.rule === 'promoters' || r.rule === 'approvals'
+      ? { rule: r.rule, passed: true, deferred: true, message: `checked on the pull request (${r.rule === 'promoters' ? 'who may promote' : 'required approvals'})` }
+      : r,
+  );
   return { allowed: results.every((r) => r.passed), results };
 }
 

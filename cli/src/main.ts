@@ -228,7 +228,9 @@ async function buildProgram(ctx: CommandContext, setExit: (code: number) => void
       .description('what is deployed where: package × env/cell with version, digest and since when; drift and pending promotions')
       .argument('[package]', 'only this package')
       .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text')),
-  ).action(async (pkg: string | undefined, flags: StatusFlags) => setExit(await (await import('./commands/status')).runStatus(pkg, flags, ctx)));
+  ).action(async (pkg: string | undefined, flags: StatusFlags) =>
+    setExit(await (await import('./commands/status')).runStatus(pkg, flags, ctx)),
+  );
 
   program
     .command('explain')

@@ -91,7 +91,10 @@ export async function reportAndPropose(
   }
   if (plan.unchanged) {
     if (flags.json) json(undefined);
-    else ctx.io.stdout(`Nothing to do: ${plan.env}/${plan.cell} already pins ${plan.package} ${plan.artifact.version} (${plan.artifact.digest}).\n`);
+    else
+      ctx.io.stdout(
+        `Nothing to do: ${plan.env}/${plan.cell} already pins ${plan.package} ${plan.artifact.version} (${plan.artifact.digest}).\n`,
+      );
     return 0;
   }
   if (flags.dryRun) {
@@ -105,11 +108,17 @@ export async function reportAndPropose(
     return 0;
   }
   if (result === undefined) return 0;
-  const what = result.committed ? `committed ${result.commit.slice(0, 12)}` : `already up to date at ${result.commit.slice(0, 12)} (no new commit)`;
+  const what = result.committed
+    ? `committed ${result.commit.slice(0, 12)}`
+    : `already up to date at ${result.commit.slice(0, 12)} (no new commit)`;
   const where = result.pushed ? 'pushed to the gitops remote' : 'in the local gitops repository (no remote): merge it when reviewed';
-  ctx.io.stdout(`Branch ${result.branch}: ${what}, ${where}${result.retries ? ` after ${result.retries} retry(ies) on a moved branch` : ''}.\n`);
+  ctx.io.stdout(
+    `Branch ${result.branch}: ${what}, ${where}${result.retries ? ` after ${result.retries} retry(ies) on a moved branch` : ''}.\n`,
+  );
   if (result.pullRequest) {
-    ctx.io.stdout(`Pull request #${result.pullRequest.number} ${result.pullRequest.created ? 'opened' : 'updated'}: ${result.pullRequest.url}\n`);
+    ctx.io.stdout(
+      `Pull request #${result.pullRequest.number} ${result.pullRequest.created ? 'opened' : 'updated'}: ${result.pullRequest.url}\n`,
+    );
   }
   return 0;
 }

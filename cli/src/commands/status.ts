@@ -29,7 +29,13 @@ function formatStatus(report: StatusReport, description: string, ctx: CommandCon
   const add = (p: PackageStatus) => {
     let first = true;
     for (const e of p.entries) {
-      rows.push([first ? p.package : '', `${e.env}/${e.cell}`, e.version, e.digest.slice(0, 19), `${e.since.slice(0, 16).replace('T', ' ')} (${ago(new Date(e.since), now)})`]);
+      rows.push([
+        first ? p.package : '',
+        `${e.env}/${e.cell}`,
+        e.version,
+        e.digest.slice(0, 19),
+        `${e.since.slice(0, 16).replace('T', ' ')} (${ago(new Date(e.since), now)})`,
+      ]);
       first = false;
       const extra = [...e.drift.map((d) => style.yellow(`! drift: ${d}`)), ...e.pending.map((c) => style.blue(`→ ${describePending(c)}`))];
       if (extra.length) notes.set(rows.length - 1, extra);
@@ -60,9 +66,13 @@ export async function runStatus(packageName: string | undefined, flags: StatusFl
   const scm = await openSourceControl(await gitopsLocation(flags, ctx), ctx, { requireClean: false });
   const report = await readStatus(scm, packageName);
   if (packageName !== undefined && report.packages.every((p) => p.entries.length === 0 && p.incoming.length === 0)) {
-    throw new DataKitError('DK704', `unknown package ${packageName}: it is deployed nowhere in ${scm.description} and no promotion of it is pending`, {
-      hint: 'dk status without a package lists every deployed package.',
-    });
+    throw new DataKitError(
+      'DK704',
+      `unknown package ${packageName}: it is deployed nowhere in ${scm.description} and no promotion of it is pending`,
+      {
+        hint: 'dk status without a package lists every deployed package.',
+      },
+    );
   }
   if (format === 'json') ctx.io.stdout(JSON.stringify({ gitops: scm.description, ...report }, null, 2) + '\n');
   else ctx.io.stdout(formatStatus(report, scm.description, ctx));

@@ -51,7 +51,11 @@ export function registryArtifactResolver(prefix: string, options: OpenTargetOpti
         throw new DataKitError(
           'DK705',
           `${packageName} ${versionOrDigest} is not in ${target.location} (published versions: ${newestVersions(tags)})`,
-          { hint: isDigest ? 'Check the digest (dk inspect shows it).' : `Publish ${versionOrDigest} first (dk publish), or promote a published version.` },
+          {
+            hint: isDigest
+              ? 'Check the digest (dk inspect shows it).'
+              : `Publish ${versionOrDigest} first (dk publish), or promote a published version.`,
+          },
         );
       }
       let version = isDigest ? undefined : versionOrDigest;

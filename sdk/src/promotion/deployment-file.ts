@@ -53,7 +53,12 @@ function requireString(doc: Document, lines: LineCounter, file: string, path: re
   if (typeof value === 'string' && value.trim() !== '') return value;
   if (typeof value === 'number') return String(value);
   const at = locate(doc, lines, path);
-  throw new GitopsFileError(file, `${path.join('.')} ${value === undefined ? 'is missing' : 'must be a non-empty string'}`, at.line, at.column);
+  throw new GitopsFileError(
+    file,
+    `${path.join('.')} ${value === undefined ? 'is missing' : 'must be a non-empty string'}`,
+    at.line,
+    at.column,
+  );
 }
 
 /** Reads the pins of a packagedeployment.yaml, refusing anything promotion could not safely edit. */

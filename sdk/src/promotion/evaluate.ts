@@ -80,12 +80,29 @@ export function evaluatePromotion(policy: Policy, request: PromotionRequest, sta
  * Without an identity (dk promote on a laptop) the promoters and approvals rules cannot be decided:
  * they are reported as deferred to the pull request, where the datakit/promotion check decides them.
  */
-export function deferIdentityRules(evaluation: PromotionEvaluation): PromotionEvaluation {
-  const results = evaluation.results.map((r) =>
-    r.rule === 'promoters' || r.rule === 'approvals'
-      ? { rule: r.rule, passed: true, deferred: true, message: `checked on the pull request (${r.rule === 'promoters' ? 'who may promote' : 'required approvals'})` }
-      : r,
-  );
+export function deferIdentityRules(evaluation: PromotionEvaluation, env: EnvironmentPolicy | undefined): PromotionEvaluation {
+  const who = env === undefined ? '' : describePromoters(env);
+  const results = evaluation.results.map((r): RuleResult => {
+    if (r.rule === 'promoters') {
+      return {
+        rule: r.rule,
+        passed: true,
+        deferred: true,
+        message: `checked on the pull request: ${who === '' ? 'anyone with write access' : who} may promote`,
+      };
+    }
+    if (r.rule === 'approvals') {
+      const count = env?.approvals ?? 0;
+      return {
+        rule: r.rule,
+        passed: true,
+        deferred: true,
+        message:
+          count === 0 ? 'no approvals required' : `checked on the pull request: ${count} approval(s)${who === '' ? '' : ` from ${who}`}`,
+      };
+    }
+    return r;
+  });
   return { allowed: results.every((r) => r.passed), results };
 }
 

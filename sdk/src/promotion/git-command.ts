@@ -18,10 +18,14 @@ export class GitCommandError extends DataKitError {
     cause?: unknown,
   ) {
     const detail = stderr.trim().split('\n').slice(-6).join('\n    ');
-    super('DK709', `git ${args.slice(0, 2).join(' ')} failed${exitStatus === null ? '' : ` (exit ${exitStatus})`}${detail ? `:\n    ${detail}` : ''}`, {
-      hint: 'Check the gitops repository path or URL and your access to it.',
-      ...(cause === undefined ? {} : { cause }),
-    });
+    super(
+      'DK709',
+      `git ${args.slice(0, 2).join(' ')} failed${exitStatus === null ? '' : ` (exit ${exitStatus})`}${detail ? `:\n    ${detail}` : ''}`,
+      {
+        hint: 'Check the gitops repository path or URL and your access to it.',
+        ...(cause === undefined ? {} : { cause }),
+      },
+    );
   }
 }
 

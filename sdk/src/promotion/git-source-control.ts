@@ -115,10 +115,14 @@ export class GitSourceControl implements SourceControl {
       await this.git(['fetch', '--quiet', '--prune', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
     } catch (error) {
       if (error instanceof GitCommandError) {
-        throw new DataKitError('DK709', `cannot fetch the gitops remote of ${this.description}: ${error.stderr.trim().split('\n').pop() ?? ''}`, {
-          hint: 'Check the URL and your access to it (git fetch shows the same).',
-          cause: error,
-        });
+        throw new DataKitError(
+          'DK709',
+          `cannot fetch the gitops remote of ${this.description}: ${error.stderr.trim().split('\n').pop() ?? ''}`,
+          {
+            hint: 'Check the URL and your access to it (git fetch shows the same).',
+            cause: error,
+          },
+        );
       }
       throw error;
     }
@@ -176,7 +180,8 @@ export class GitSourceControl implements SourceControl {
     const author = await tryGit(['var', 'GIT_AUTHOR_IDENT'], { cwd: this.repoDir });
     const committer = await tryGit(['var', 'GIT_COMMITTER_IDENT'], { cwd: this.repoDir });
     if (author === undefined) Object.assign(env, { GIT_AUTHOR_NAME: fallbackIdentity.name, GIT_AUTHOR_EMAIL: fallbackIdentity.email });
-    if (committer === undefined) Object.assign(env, { GIT_COMMITTER_NAME: fallbackIdentity.name, GIT_COMMITTER_EMAIL: fallbackIdentity.email });
+    if (committer === undefined)
+      Object.assign(env, { GIT_COMMITTER_NAME: fallbackIdentity.name, GIT_COMMITTER_EMAIL: fallbackIdentity.email });
     return env;
   }
 
@@ -215,16 +220,19 @@ export class GitSourceControl implements SourceControl {
       if (tree === parentTree) {
         commit = parent; // the merged branch moves to the base: nothing new to commit
       } else {
-        commit = (await runGit(['commit-tree', tree, '-p', parent, '-F', '-'], {
-          cwd: this.repoDir,
-          input: request.commitMessage,
-          env: await this.identityEnv(),
-        })).trim();
+        commit = (
+          await runGit(['commit-tree', tree, '-p', parent, '-F', '-'], {
+            cwd: this.repoDir,
+            input: request.commitMessage,
+            env: await this.identityEnv(),
+          })
+        ).trim();
       }
       await this.options.beforePush?.(attempt);
       if (!this.remote) {
         const updated = await tryGit(['update-ref', '-m', 'dk promote', ref, commit, head ?? ''], { cwd: this.repoDir });
-        if (updated !== undefined) return { branch: request.branch, commit, committed: commit !== parent, pushed: false, retries: attempt - 1 };
+        if (updated !== undefined)
+          return { branch: request.branch, commit, committed: commit !== parent, pushed: false, retries: attempt - 1 };
         logger.warn({ branch: request.branch, attempt }, 'the promotion branch moved meanwhile; retrying on top of it');
         continue;
       }
@@ -233,14 +241,19 @@ export class GitSourceControl implements SourceControl {
         await this.git(['update-ref', ref, commit]);
         return { branch: request.branch, commit, committed: commit !== parent, pushed: true, retries: attempt - 1 };
       } catch (error) {
-        if (!(error instanceof GitCommandError) || !isNonFastForward(error.stderr)) throw pushFailed(request.branch, this.description, error);
+        if (!(error instanceof GitCommandError) || !isNonFastForward(error.stderr))
+          throw pushFailed(request.branch, this.description, error);
         logger.warn({ branch: request.branch, attempt }, 'push rejected as non-fast-forward; retrying on top of the new head');
         await this.git(['fetch', '--quiet', 'origin', `+refs/heads/${request.branch}:${ref}`]).catch(() => undefined);
       }
     }
-    throw new DataKitError('DK711', `${request.branch} on ${this.description} moved at each of ${maxAttempts} attempts; nothing was force-pushed`, {
-      hint: 'Run the command again once the other update of this promotion branch has settled.',
-    });
+    throw new DataKitError(
+      'DK711',
+      `${request.branch} on ${this.description} moved at each of ${maxAttempts} attempts; nothing was force-pushed`,
+      {
+        hint: 'Run the command again once the other update of this promotion branch has settled.',
+      },
+    );
   }
 
   async listPending(): Promise<PendingChange[]> {

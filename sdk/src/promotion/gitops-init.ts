@@ -42,7 +42,8 @@ export async function initGitopsRepository(dir: string, options: GitopsInitOptio
     const files = Object.keys(gitopsTemplateFiles).sort();
     for (const file of files) {
       let content = gitopsTemplateFiles[file]!;
-      if (options.repoUrl !== undefined && file === 'argocd/applicationset.yaml') content = content.split(templateRepoUrl).join(options.repoUrl);
+      if (options.repoUrl !== undefined && file === 'argocd/applicationset.yaml')
+        content = content.split(templateRepoUrl).join(options.repoUrl);
       await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
       await writeFile(path.join(dir, file), content);
     }
@@ -52,9 +53,17 @@ export async function initGitopsRepository(dir: string, options: GitopsInitOptio
     await runGit(['add', '--all'], { cwd: dir });
     const identity = await runGit(['var', 'GIT_COMMITTER_IDENT'], { cwd: dir }).then(
       () => ({}),
-      () => ({ GIT_AUTHOR_NAME: 'DataKit', GIT_AUTHOR_EMAIL: 'datakit@localhost', GIT_COMMITTER_NAME: 'DataKit', GIT_COMMITTER_EMAIL: 'datakit@localhost' }),
+      () => ({
+        GIT_AUTHOR_NAME: 'DataKit',
+        GIT_AUTHOR_EMAIL: 'datakit@localhost',
+        GIT_COMMITTER_NAME: 'DataKit',
+        GIT_COMMITTER_EMAIL: 'datakit@localhost',
+      }),
     );
-    await runGit(['commit', '--quiet', '--no-verify', '-m', 'Scaffold the gitops repository (dk gitops init)'], { cwd: dir, env: { ...env, ...identity } });
+    await runGit(['commit', '--quiet', '--no-verify', '-m', 'Scaffold the gitops repository (dk gitops init)'], {
+      cwd: dir,
+      env: { ...env, ...identity },
+    });
     const commit = (await runGit(['rev-parse', 'HEAD'], { cwd: dir })).trim();
     return { dir, files, commit };
   } catch (error) {

@@ -70,9 +70,13 @@ function resolveCell(state: GitopsState, request: PlanRequest): string {
   const present = state.cells.get(request.env) ?? [];
   if (request.cell !== undefined) {
     if (env.cells.length > 0 && !env.cells.includes(request.cell) && !present.includes(request.cell)) {
-      throw new UsageError('DK703', `unknown cell "${request.cell}" in ${request.env} (cells: ${[...new Set([...env.cells, ...present])].join(', ')})`, {
-        hint: `Pass --cell with one of them, or add the cell to ${state.policy.file ?? 'the policy'}.`,
-      });
+      throw new UsageError(
+        'DK703',
+        `unknown cell "${request.cell}" in ${request.env} (cells: ${[...new Set([...env.cells, ...present])].join(', ')})`,
+        {
+          hint: `Pass --cell with one of them, or add the cell to ${state.policy.file ?? 'the policy'}.`,
+        },
+      );
     }
     if (env.cells.length === 0 && present.length > 0 && !present.includes(request.cell)) {
       throw new UsageError('DK703', `unknown cell "${request.cell}" in ${request.env} (cells: ${present.join(', ')})`, {
@@ -84,7 +88,10 @@ function resolveCell(state: GitopsState, request: PlanRequest): string {
   const deployed = state.deployments.filter((d) => d.package === request.package && d.env === request.env).map((d) => d.cell);
   if (deployed.length === 1) return deployed[0]!;
   if (deployed.length > 1) {
-    throw new UsageError('DK703', `${request.package} is deployed to several cells of ${request.env} (${deployed.join(', ')}): name one with --cell`);
+    throw new UsageError(
+      'DK703',
+      `${request.package} is deployed to several cells of ${request.env} (${deployed.join(', ')}): name one with --cell`,
+    );
   }
   return env.cells[0] ?? present[0] ?? 'c0';
 }
@@ -96,10 +103,6 @@ export function requireEnvironment(state: GitopsState, env: string): void {
   throw new UsageError('DK702', `unknown environment "${env}" (environments: ${known})`, {
     hint: `Use one of ${known}${state.policy.file ? `, or add it to ${state.policy.file}` : ''}.`,
   });
-}
-
-function shortDigest(digest: string): string {
-  return `${digest.slice(0, 'sha256:'.length + 12)}`;
 }
 
 function pickTemplate(state: GitopsState, request: PlanRequest, cell: string): Deployment | undefined {
@@ -144,7 +147,7 @@ export async function planPromotion(
     state.deployments,
     options.clock,
   );
-  const evaluation = request.actor === undefined ? deferIdentityRules(raw) : raw;
+  const evaluation = request.actor === undefined ? deferIdentityRules(raw, findEnvironment(state.policy, request.env)) : raw;
   const dir = appDirectory(request.env, cell, request.package);
   const edits: FileEdit[] = [];
   const unchanged = current !== undefined && current.digest === request.artifact.digest && current.version === request.artifact.version;
@@ -258,5 +261,3 @@ export function changeRequestFor(plan: PromotionPlan, reviewers: readonly string
     reviewers,
   };
 }
-
-export { shortDigest };

@@ -32,7 +32,11 @@ export interface PreparedChange {
 }
 
 /** Reads the default branch, resolves the artifact in the registry and plans the promotion. */
-export async function preparePromotion(context: PromotionContext, resolver: ArtifactResolver, input: PromoteInput): Promise<PreparedChange> {
+export async function preparePromotion(
+  context: PromotionContext,
+  resolver: ArtifactResolver,
+  input: PromoteInput,
+): Promise<PreparedChange> {
   const snapshot = await context.scm.readSnapshot();
   const state = await readGitopsState(snapshot, { packages: [input.package] });
   requireEnvironment(state, input.env);
@@ -123,7 +127,11 @@ export async function prepareRollback(context: PromotionContext, input: Rollback
 }
 
 /** Opens or updates the branch (and PR) of an allowed plan. Refused or unchanged plans change nothing. */
-export async function proposePlan(scm: SourceControl, plan: PromotionPlan, reviewers: readonly string[] = []): Promise<ChangeResult | undefined> {
+export async function proposePlan(
+  scm: SourceControl,
+  plan: PromotionPlan,
+  reviewers: readonly string[] = [],
+): Promise<ChangeResult | undefined> {
   if (!plan.allowed || plan.edits.length === 0) return undefined;
   return scm.proposeChange(changeRequestFor(plan, reviewers));
 }

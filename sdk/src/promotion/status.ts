@@ -41,7 +41,11 @@ function driftOf(state: GitopsState, entry: { package: string; env: string; cell
   if (env.cells.length > 0 && !env.cells.includes(entry.cell)) drift.push(`cell ${entry.cell} is not a cell of ${entry.env} in the policy`);
   if (env.previous !== undefined && env.requirePrevious) {
     const live = state.deployments.some(
-      (d) => d.package === entry.package && d.env === env.previous && d.digest === entry.digest && (!env.requireSameCell || d.cell === entry.cell),
+      (d) =>
+        d.package === entry.package &&
+        d.env === env.previous &&
+        d.digest === entry.digest &&
+        (!env.requireSameCell || d.cell === entry.cell),
     );
     if (!live) drift.push(`not live in ${env.previous}`);
   }
@@ -84,6 +88,7 @@ export async function readStatus(scm: SourceControl, packageName?: string): Prom
   }
   const rank = (env: string) => order.get(env) ?? Number.MAX_SAFE_INTEGER;
   const packages = [...byPackage.values()].sort((a, b) => a.package.localeCompare(b.package));
-  for (const p of packages) p.entries.sort((a, b) => rank(a.env) - rank(b.env) || a.env.localeCompare(b.env) || a.cell.localeCompare(b.cell));
+  for (const p of packages)
+    p.entries.sort((a, b) => rank(a.env) - rank(b.env) || a.env.localeCompare(b.env) || a.cell.localeCompare(b.cell));
   return { branch: state.branch, commit: state.commit, environments: state.policy.environments.map((e) => e.name), packages };
 }

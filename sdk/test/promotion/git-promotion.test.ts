@@ -143,7 +143,11 @@ describe('promotion over plain git (bare remote over file://)', () => {
     // prod before int: refused for order and soak (and approvals are left to the PR).
     const before = await fixture.remoteRefs();
     const scm = await open(hours(0));
-    const prod = await preparePromotion({ scm, clock: fixedClock(hours(0)) }, resolver, { package: 'orders', versionOrDigest: '0.1.0', env: 'prod' });
+    const prod = await preparePromotion({ scm, clock: fixedClock(hours(0)) }, resolver, {
+      package: 'orders',
+      versionOrDigest: '0.1.0',
+      env: 'prod',
+    });
     expect(prod.plan.allowed).toBe(false);
     const failed = prod.plan.evaluation.results.filter((r) => !r.passed).map((r) => r.rule);
     expect(failed).toEqual(['order', 'soak']);
@@ -168,7 +172,12 @@ describe('promotion over plain git (bare remote over file://)', () => {
     const friday = new Date('2026-11-27T19:00:00Z');
     const frozen = await promote('0.1.0', 'prod', friday);
     expect(frozen.plan.allowed).toBe(false);
-    expect(frozen.plan.evaluation.results.filter((r) => !r.passed).map((r) => r.message).join('\n')).toMatch(/frozen by weekend/);
+    expect(
+      frozen.plan.evaluation.results
+        .filter((r) => !r.passed)
+        .map((r) => r.message)
+        .join('\n'),
+    ).toMatch(/frozen by weekend/);
     const monday = new Date('2026-11-30T09:00:00Z');
     const allowed = await promote('0.1.0', 'prod', monday);
     expect(allowed.plan.allowed).toBe(true);
@@ -222,7 +231,9 @@ describe('promotion over plain git (bare remote over file://)', () => {
 
     const named = await prepareRollback({ scm, clock: fixedClock(hours(6)) }, { package: 'orders', env: 'dev', toVersion: '0.1.0' });
     expect(named.plan.artifact.digest).toBe(versions['0.1.0']);
-    await expect(prepareRollback({ scm, clock: fixedClock(hours(6)) }, { package: 'orders', env: 'dev', toVersion: '9.9.9' })).rejects.toMatchObject({
+    await expect(
+      prepareRollback({ scm, clock: fixedClock(hours(6)) }, { package: 'orders', env: 'dev', toVersion: '9.9.9' }),
+    ).rejects.toMatchObject({
       code: 'DK712',
       message: expect.stringMatching(/never pinned 9\.9\.9 \(earlier versions: 0\.2\.0, 0\.1\.0\)/),
     });
@@ -269,13 +280,20 @@ spec:
 describe('bad input', () => {
   it('an unknown environment or cell is a usage error naming the known ones', async () => {
     const scm = await open(hours(0));
-    await expect(preparePromotion({ scm, clock: fixedClock(hours(0)) }, resolver, { package: 'orders', versionOrDigest: '0.1.0', env: 'staging' })).rejects.toMatchObject({
+    await expect(
+      preparePromotion({ scm, clock: fixedClock(hours(0)) }, resolver, { package: 'orders', versionOrDigest: '0.1.0', env: 'staging' }),
+    ).rejects.toMatchObject({
       code: 'DK702',
       exitCode: 2,
       message: 'unknown environment "staging" (environments: dev, int, prod)',
     });
     await expect(
-      preparePromotion({ scm, clock: fixedClock(hours(0)) }, resolver, { package: 'orders', versionOrDigest: '0.1.0', env: 'dev', cell: 'c9' }),
+      preparePromotion({ scm, clock: fixedClock(hours(0)) }, resolver, {
+        package: 'orders',
+        versionOrDigest: '0.1.0',
+        env: 'dev',
+        cell: 'c9',
+      }),
     ).rejects.toMatchObject({ code: 'DK703', exitCode: 2, message: 'unknown cell "c9" in dev (cells: c0)' });
   });
 
@@ -294,20 +312,30 @@ describe('bad input', () => {
     const refs = await fixture.remoteRefs();
     await expect(promote('0.2.0', 'dev', hours(3))).rejects.toMatchObject({
       code: 'DK706',
-      message: expect.stringMatching(/^envs\/dev\/cells\/c0\/apps\/orders\/packagedeployment\.yaml:\d+:\d+: spec\.package\.digest must be sha256/),
+      message: expect.stringMatching(
+        /^envs\/dev\/cells\/c0\/apps\/orders\/packagedeployment\.yaml:\d+:\d+: spec\.package\.digest must be sha256/,
+      ),
     });
     await commitToRemote(fixture, file, 'kind: PackageDeployment\nspec: [unclosed\n', hours(3));
-    await expect(promote('0.2.0', 'dev', hours(4))).rejects.toMatchObject({ code: 'DK706', message: expect.stringContaining('not valid YAML') });
+    await expect(promote('0.2.0', 'dev', hours(4))).rejects.toMatchObject({
+      code: 'DK706',
+      message: expect.stringContaining('not valid YAML'),
+    });
     await commitToRemote(fixture, 'datakit-promotion.yaml', 'environments: 3\n', hours(4));
     await expect(promote('0.2.0', 'dev', hours(5))).rejects.toMatchObject({ code: 'DK700' });
     // Nothing was pushed by any of the refused attempts.
     const after = await fixture.remoteRefs();
-    expect([...after.keys()].filter((k) => k.startsWith('refs/heads/datakit/'))).toEqual([...refs.keys()].filter((k) => k.startsWith('refs/heads/datakit/')));
+    expect([...after.keys()].filter((k) => k.startsWith('refs/heads/datakit/'))).toEqual(
+      [...refs.keys()].filter((k) => k.startsWith('refs/heads/datakit/')),
+    );
   });
 
   it('a path that is not a git repository, or a remote that cannot be reached, is a clear git error', async () => {
     const plain = await mkdtemp(path.join(tmpdir(), 'dk-not-git-'));
-    await expect(open(hours(0), {}, plain)).rejects.toMatchObject({ code: 'DK709', message: expect.stringContaining('not a git repository') });
+    await expect(open(hours(0), {}, plain)).rejects.toMatchObject({
+      code: 'DK709',
+      message: expect.stringContaining('not a git repository'),
+    });
     await rm(plain, { recursive: true, force: true });
     const missing = await open(hours(0), {}, 'file:///nonexistent/gitops.git');
     await expect(missing.readSnapshot()).rejects.toMatchObject({ code: 'DK709', message: expect.stringContaining('cannot fetch') });

@@ -156,7 +156,15 @@ export class GitSourceControl implements SourceControl {
     return out?.trim() || undefined;
   }
 
-  async readSnapshot(): Promise<GitopsSnapshot> {
+  private latest: Promise<GitopsSnapshot> | undefined;
+
+  /** Fetches once per instance: a command's reads (state, pending branches) see one commit. */
+  readSnapshot(): Promise<GitopsSnapshot> {
+    this.latest ??= this.fetchSnapshot();
+    return this.latest;
+  }
+
+  private async fetchSnapshot(): Promise<GitopsSnapshot> {
     if (this.remote) await this.fetch();
     const branch = await this.defaultBranch();
     const commit = await this.resolve(this.branchRef(branch));

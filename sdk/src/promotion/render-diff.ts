@@ -49,21 +49,19 @@ export async function renderKustomizeDiff(
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'dk-render-'));
   try {
     await writeTree(path.join(scratch, 'after'), after);
-    let oldYaml = '';
-    if (before !== undefined) {
-      await writeTree(path.join(scratch, 'before'), before);
-      try {
-        oldYaml = await build(kubectl, path.join(scratch, 'before'));
-      } catch (error) {
-        return { ok: false, reason: `kustomize build of the current ${appDir} failed: ${firstLine(error)}` };
-      }
+    if (before !== undefined) await writeTree(path.join(scratch, 'before'), before);
+    const [oldRender, newRender] = await Promise.allSettled([
+      before === undefined ? Promise.resolve('') : build(kubectl, path.join(scratch, 'before')),
+      build(kubectl, path.join(scratch, 'after')),
+    ]);
+    if (oldRender.status === 'rejected') {
+      return { ok: false, reason: `kustomize build of the current ${appDir} failed: ${firstLine(oldRender.reason)}` };
     }
-    let newYaml: string;
-    try {
-      newYaml = await build(kubectl, path.join(scratch, 'after'));
-    } catch (error) {
-      return { ok: false, reason: `kustomize build of the proposed ${appDir} failed: ${firstLine(error)}` };
+    if (newRender.status === 'rejected') {
+      return { ok: false, reason: `kustomize build of the proposed ${appDir} failed: ${firstLine(newRender.reason)}` };
     }
+    const oldYaml = oldRender.value;
+    const newYaml = newRender.value;
     await writeFile(path.join(scratch, 'old.yaml'), oldYaml);
     await writeFile(path.join(scratch, 'new.yaml'), newYaml);
     const diff = await exec('git', ['diff', '--no-index', '--no-color', '--no-ext-diff', '-U3', 'old.yaml', 'new.yaml'], {

@@ -89,7 +89,13 @@ export async function createGitopsFixture(options: { createdAt?: Date; policy?: 
 }
 
 /** Commits a change to the remote's main through a scratch clone (as another person would). */
-export async function commitToRemote(fixture: GitopsFixture, file: string, content: string, at: Date, message = `Edit ${file}`): Promise<void> {
+export async function commitToRemote(
+  fixture: GitopsFixture,
+  file: string,
+  content: string,
+  at: Date,
+  message = `Edit ${file}`,
+): Promise<void> {
   const scratch = await mkdtemp(path.join(fixture.root, 'edit-'));
   await fixture.git(['clone', '-q', fixture.remoteUrl, scratch], { cwd: fixture.root });
   const full = path.join(scratch, file);

@@ -9,9 +9,12 @@ export interface PinHistoryEntry {
   digest: string;
   /** The version written with the digest, when the change showed it. */
   version?: string;
-  /** The commit of the default branch (first-parent line) that brought the change. */
+  /**
+   * The commit that brought the change: on the first-parent line of the default branch (plain git),
+   * or the commit GitHub's path history names (with merge commits, the branch commit).
+   */
   commit: string;
-  /** When that commit entered the default branch (committer time). */
+  /** When the change reached the default branch: the first-parent commit's time, or the PR's merged_at on GitHub. */
   time: Date;
 }
 

@@ -1,0 +1,2 @@
+export * from './fake-github';
+export type { FakePullRequest, FakeRepository, RepositoryRole } from './fake-github-state';

@@ -173,24 +173,24 @@ describe('bad input', () => {
     const cases: [string[], number, string | RegExp][] = [
       [
         ['promote', 'nosuch', '0.1.0', '--to', 'dev', ...flags],
-        1,
+        2,
         /DK704: unknown package nosuch: nothing is published at oci:\/\/127\.0\.0\.1:\d+\/team\/nosuch/,
       ],
       [
         ['promote', 'demo', '9.9.9', '--to', 'dev', ...flags],
-        1,
+        2,
         /DK705: demo 9\.9\.9 is not in oci:\/\/.*\/team\/demo \(published versions: [^)]*0\.1\.0\)/,
       ],
       [['promote', 'demo', 'latest-ish', '--to', 'dev', ...flags], 2, 'DK705: latest-ish: not a version (x.y.z) or a digest'],
-      [['promote', 'demo', `sha256:${'0'.repeat(64)}`, '--to', 'dev', ...flags], 1, 'DK705'],
+      [['promote', 'demo', `sha256:${'0'.repeat(64)}`, '--to', 'dev', ...flags], 2, 'DK705'],
       [['promote', 'demo', '0.1.0', '--to', 'staging', ...flags], 2, 'DK702: unknown environment "staging" (environments: dev, int, prod)'],
       [['promote', 'demo', '0.1.0', '--to', 'dev', '--cell', 'c7', ...flags], 2, 'DK703: unknown cell "c7" in dev (cells: c0)'],
       [['promote', 'demo', '0.1.0', '--to', 'dev', '--registry', prefix], 2, 'DK713: no gitops repository'],
       [['promote', 'demo', '0.1.0', '--to', 'dev', '--gitops', 'github:acme/gitops', '--registry', prefix], 2, 'DK708'],
       [['promote', 'demo', '0.1.0', '--to', 'dev', '--gitops', 'github:acme', '--registry', prefix], 2, 'DK713'],
       [['promote', 'demo', '0.1.0', '--to', 'dev', '--gitops', path.join(cwd, 'missing'), '--registry', prefix], 2, 'no such directory'],
-      [['rollback', 'demo', '--env', 'dev', '--gitops', gitops.checkout], 1, 'DK714: demo is not deployed in dev nor anywhere else'],
-      [['status', 'nosuch', '--gitops', gitops.checkout], 1, 'DK704'],
+      [['rollback', 'demo', '--env', 'dev', '--gitops', gitops.checkout], 2, 'DK714: demo is not deployed in dev nor anywhere else'],
+      [['status', 'nosuch', '--gitops', gitops.checkout], 2, 'DK704'],
       [['promote', 'demo', '0.1.0'], 2, ''],
     ];
     for (const [argv, code, message] of cases) {

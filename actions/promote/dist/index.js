@@ -37258,11 +37258,28 @@ function decodeContent(content, encoding) {
 
 
 
+
+
+
 /** How many commits touching a file history() reads: enough for rollback targets and soak times. */
 const historyDepth = 20;
 /** At most this many GitHub requests of one snapshot in flight. */
 const snapshotConcurrency = 8;
-/** One commit of the default branch, read through the API; trees, blobs and old files are cached. */
+/**
+ * One commit of the default branch, read through the API; trees, blobs, old files and merge times
+ * are cached.
+ *
+ * history() takes the commits touching a file from GitHub's path-filtered history (like
+ * `git log -- path`), which follows the side of a merge the file came from: for a pull request
+ * merged with a merge commit that is the branch's commit, whose committer time is when it was
+ * committed on the branch, not when it reached the default branch. Soak time counted from it would
+ * be too long, so each entry's time is the moment the change reached the default branch instead:
+ * the earliest `merged_at` of the merged pull requests based on the default branch that GitHub
+ * associates with the entry's commit (GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls), never
+ * earlier than the commit's committer time; the committer time alone when there is no such pull
+ * request (a direct push). When that lookup fails, history() fails (DK710) rather than fall back to
+ * a time that could be too early.
+ */
 class GitHubSnapshot {
     context;
     branch;
@@ -37270,6 +37287,7 @@ class GitHubSnapshot {
     tree;
     blobs = new Map();
     filesAt = new Map();
+    mergeTimes = new Map();
     limit = createLimiter(snapshotConcurrency);
     constructor(context, branch, commit) {
         this.context = context;
@@ -37308,7 +37326,48 @@ class GitHubSnapshot {
             time: new Date(entry.commit.committer?.date ?? entry.commit.author?.date ?? 0),
             pin: readPin(await this.readFileAt(entry.sha, path)),
         })));
-        return collapsePinHistory(states);
+        return Promise.all(collapsePinHistory(states).map(async (entry) => {
+            const merged = await this.mergeTime(entry.commit);
+            return merged !== undefined && merged.getTime() > entry.time.getTime() ? { ...entry, time: merged } : entry;
+        }));
+    }
+    /**
+     * When a commit reached the default branch through a pull request: the earliest merged_at of the
+     * merged pull requests into the default branch GitHub associates with it; undefined when there is
+     * none (a direct push).
+     */
+    mergeTime(commit) {
+        let time = this.mergeTimes.get(commit);
+        if (!time) {
+            time = this.limit(() => this.readMergeTime(commit));
+            this.mergeTimes.set(commit, time);
+            time.catch(() => this.mergeTimes.delete(commit));
+        }
+        return time;
+    }
+    async readMergeTime(commit) {
+        const { octokit, owner, repo } = this.context;
+        try {
+            const { data: pulls } = await octokit.repos.listPullRequestsAssociatedWithCommit({ owner, repo, commit_sha: commit, per_page: 100 });
+            let earliest;
+            for (const pull of pulls) {
+                if (!pull.merged_at || pull.base.ref !== this.branch)
+                    continue;
+                const merged = new Date(pull.merged_at);
+                if (Number.isNaN(merged.getTime())) {
+                    throw new errors_DataKitError(githubCodes.requestFailed, `GitHub gave pull request #${pull.number} an unreadable merged_at: ${pull.merged_at}`);
+                }
+                if (earliest === undefined || merged.getTime() < earliest.getTime())
+                    earliest = merged;
+            }
+            return earliest;
+        }
+        catch (error) {
+            if (!(error instanceof GitHubApiError))
+                throw error;
+            // Falling back to the committer time could count soak from before the merge: fail instead.
+            throw new GitHubApiError(`cannot tell when commit ${commit} reached ${this.branch} (needed for soak times): ${error.message}`, error.details, { cause: error, hint: error.hint });
+        }
     }
     blobsByPath() {
         if (!this.tree) {
@@ -44478,11 +44537,11 @@ function registryArtifactResolver(prefix, options) {
             if (descriptor === undefined) {
                 const tags = await target.listTags().catch(() => []);
                 if (tags.length === 0) {
-                    throw new errors_DataKitError('DK704', `unknown package ${packageName}: nothing is published at ${target.location}`, {
+                    throw new errors_UsageError('DK704', `unknown package ${packageName}: nothing is published at ${target.location}`, {
                         hint: 'Check the package name, publish it first (dk publish), or pass --registry where it was published.',
                     });
                 }
-                throw new errors_DataKitError('DK705', `${packageName} ${versionOrDigest} is not in ${target.location} (published versions: ${newestVersions(tags)})`, {
+                throw new errors_UsageError('DK705', `${packageName} ${versionOrDigest} is not in ${target.location} (published versions: ${newestVersions(tags)})`, {
                     hint: isDigest
                         ? 'Check the digest (dk inspect shows it).'
                         : `Publish ${versionOrDigest} first (dk publish), or promote a published version.`,
@@ -44731,20 +44790,39 @@ function pinDeployment(text, file, pin, cell) {
     ];
     if (cell !== undefined && doc.hasIn(['spec', 'cell']))
         wanted.push([['spec', 'cell'], cell]);
+    const inline = new Set(['PLAIN', 'QUOTE_SINGLE', 'QUOTE_DOUBLE']);
     const replacements = [];
+    let structural = false;
     for (const [path, value] of wanted) {
         const node = doc.getIn(path, true);
-        if (!(0,dist/* isScalar */.jn)(node) || !node.range) {
-            doc.setIn(path, value);
-            return doc.toString({ lineWidth: 0 });
+        // Block scalars, empty values and non-scalars are rewritten through the document instead.
+        if (!(0,dist/* isScalar */.jn)(node) || !node.range || node.range[1] <= node.range[0] || !inline.has(node.type ?? '')) {
+            structural = true;
+            break;
         }
         if (node.value === value)
             continue;
         replacements.push({ start: node.range[0], end: node.range[1], text: renderScalar(node, value) });
     }
-    let out = text;
-    for (const r of replacements.sort((a, b) => b.start - a.start))
-        out = out.slice(0, r.start) + r.text + out.slice(r.end);
+    let out;
+    if (structural) {
+        for (const [path, value] of wanted)
+            doc.setIn(path, value);
+        out = doc.toString({ lineWidth: 0 });
+    }
+    else {
+        out = text;
+        for (const r of replacements.sort((a, b) => b.start - a.start))
+            out = out.slice(0, r.start) + r.text + out.slice(r.end);
+    }
+    // Never hand on an edit that does not say exactly what was asked.
+    const check = deployment_file_parseDeployment(out, file);
+    if (check.version !== pin.version ||
+        check.digest !== pin.digest ||
+        check.ref !== pin.ref ||
+        (cell !== undefined && check.cell !== undefined && check.cell !== cell)) {
+        throw new GitopsFileError(file, `could not pin ${pin.version} (${pin.digest}) in this file without changing its meaning; edit it by hand`);
+    }
     return out;
 }
 function namespaceFor(env, cell) {
@@ -45220,7 +45298,14 @@ function checkOrderAndSoak(env, request, live, now) {
             : fail('soak', `must soak ${env.soak} in ${where} before ${env.name}, and it is not live there`);
         return [order, soak];
     }
-    const since = Math.min(...matches.map((d) => d.since.getTime()));
+    const known = matches.filter((d) => d.sinceUnknown === undefined);
+    if (known.length === 0) {
+        const order = pass('order', `${short} is live in ${where}`);
+        if (env.soakMs === 0)
+            return [order, pass('soak', `no soak time required before ${env.name}`)];
+        return [order, fail('soak', `cannot tell how long it has been live in ${where}: ${matches[0].sinceUnknown}`)];
+    }
+    const since = Math.min(...known.map((d) => d.since.getTime()));
     const order = pass('order', `${short} is live in ${where} since ${new Date(since).toISOString()}`);
     if (env.soakMs === 0)
         return [order, pass('soak', `no soak time required before ${env.name}`)];
@@ -45306,7 +45391,8 @@ class GitCommandError extends errors_DataKitError {
     args;
     exitStatus;
     stderr;
-    constructor(args, exitStatus, stderr, cause) {
+    stdout;
+    constructor(args, exitStatus, stderr, cause, stdout = '') {
         const detail = stderr.trim().split('\n').slice(-6).join('\n    ');
         super('DK709', `git ${args.slice(0, 2).join(' ')} failed${exitStatus === null ? '' : ` (exit ${exitStatus})`}${detail ? `:\n    ${detail}` : ''}`, {
             hint: 'Check the gitops repository path or URL and your access to it.',
@@ -45315,6 +45401,7 @@ class GitCommandError extends errors_DataKitError {
         this.args = args;
         this.exitStatus = exitStatus;
         this.stderr = stderr;
+        this.stdout = stdout;
     }
 }
 /** Git may not prompt, page or colour: promotion runs unattended. */
@@ -45325,11 +45412,46 @@ const quietEnv = {
     LC_ALL: 'C',
 };
 /** Runs git and resolves with stdout as a Buffer; a non-zero exit rejects with GitCommandError (DK709). */
+/**
+ * Variables that point git at another repository (set when dk runs inside a git hook or
+ * `git rebase -x`): dropped, so every command works on the gitops repository it was given.
+ */
+const repositoryEnv = new Set([
+    'GIT_DIR',
+    'GIT_WORK_TREE',
+    'GIT_INDEX_FILE',
+    'GIT_OBJECT_DIRECTORY',
+    'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+    'GIT_COMMON_DIR',
+    'GIT_NAMESPACE',
+    'GIT_PREFIX',
+    'GIT_CEILING_DIRECTORIES',
+    'GIT_DISCOVERY_ACROSS_FILESYSTEM',
+    'GIT_GRAFT_FILE',
+    'GIT_REPLACE_REF_BASE',
+    'GIT_NO_REPLACE_OBJECTS',
+    'GIT_SHALLOW_FILE',
+    'GIT_CONFIG',
+    'GIT_CONFIG_PARAMETERS',
+    'GIT_CONFIG_COUNT',
+    'GIT_QUARANTINE_PATH',
+    'GIT_INTERNAL_SUPER_PREFIX',
+    'GIT_EXTERNAL_DIFF',
+    'GIT_DIFF_OPTS',
+]);
+/** The environment git runs with: the caller's, minus repository overrides, plus ours. */
+function gitEnvironment(extra = {}) {
+    const env = {};
+    for (const [key, value] of Object.entries(process.env))
+        if (!repositoryEnv.has(key) && !key.startsWith('GIT_CONFIG_KEY_') && !key.startsWith('GIT_CONFIG_VALUE_'))
+            env[key] = value;
+    return { ...env, ...quietEnv, ...extra };
+}
 function runGitBuffer(args, options) {
     return new Promise((resolve, reject) => {
         const child = (0,external_node_child_process_namespaceObject.spawn)('git', args, {
             cwd: options.cwd,
-            env: { ...process.env, ...quietEnv, ...options.env },
+            env: gitEnvironment(options.env),
             stdio: ['pipe', 'pipe', 'pipe'],
         });
         const out = [];
@@ -45346,13 +45468,17 @@ function runGitBuffer(args, options) {
             if (status === 0)
                 resolve(Buffer.concat(out));
             else
-                reject(new GitCommandError(args, status, Buffer.concat(err).toString('utf8')));
+                reject(new GitCommandError(args, status, Buffer.concat(err).toString('utf8'), undefined, Buffer.concat(out).toString('utf8')));
         });
         child.stdin.on('error', () => {
             // git may exit before reading all of stdin; its exit status tells what happened.
         });
         child.stdin.end(options.input ?? '');
     });
+}
+/** https://user:secret@host/… → https://***@host/…: URLs are shown, credentials never. */
+function redactUrl(text) {
+    return text.replace(/(\w+:\/\/)[^/@\s]+@/g, '$1***@');
 }
 async function git_command_runGit(args, options) {
     return (await runGitBuffer(args, options)).toString('utf8');
@@ -45438,7 +45564,9 @@ class GitSnapshot {
             '--no-color',
             '--no-ext-diff',
             '--unified=0',
-            '--format=%x01%H %ct',
+            '--src-prefix=a/',
+            '--dst-prefix=b/',
+            '--format=%x01%H %ct %at %P%x02%s%x02%(trailers:key=Digest,valueonly,separator=%x2C)',
             '-p',
             this.commit,
             '--',
@@ -45447,20 +45575,33 @@ class GitSnapshot {
         const closed = new Set();
         let commit = '';
         let time = new Date(0);
+        let untrustedTime;
+        let rollback = false;
+        let removedDigest;
         let file;
         let removed;
         let entry;
         for (const line of out.split('\n')) {
             if (line.startsWith('\x01')) {
-                const [hash, seconds] = line.slice(1).split(' ');
+                const [header = '', subject = '', trailer = ''] = line.slice(1).split('\x02');
+                const [hash, committed, authored, ...parents] = header.split(' ');
                 commit = hash ?? '';
-                time = new Date(Number(seconds) * 1000);
+                time = new Date(Number(committed) * 1000);
+                // dk writes its commits with equal author and committer times; a single-parent one on the
+                // first-parent line came by fast-forward and still carries the time it was proposed.
+                untrustedTime =
+                    trailer.trim() !== '' && parents.filter(Boolean).length <= 1 && committed === authored
+                        ? `${hash?.slice(0, 12)} reached ${this.branch} by fast-forward, so when it was merged is unknown (merge promotion branches with --no-ff)`
+                        : undefined;
+                rollback = subject.startsWith('Roll back ') || subject.includes('datakit/rollback/');
                 file = undefined;
                 entry = undefined;
+                removedDigest = undefined;
             }
             else if (line.startsWith('diff --git ')) {
                 file = undefined;
                 removed = undefined;
+                removedDigest = undefined;
                 entry = undefined;
             }
             else if (line.startsWith('--- ') && file === undefined) {
@@ -45472,12 +45613,20 @@ class GitSnapshot {
                 if (file === undefined && removed !== undefined && result.has(removed))
                     closed.add(removed);
             }
+            else if (file !== undefined && line.startsWith('-')) {
+                const old = /^-\s+digest:\s*['"]?([^'"\s#]+)/.exec(line);
+                if (old)
+                    removedDigest = old[1];
+            }
             else if (file !== undefined && line.startsWith('+') && result.has(file) && !closed.has(file)) {
                 const pin = /^\+\s+(digest|version):\s*['"]?([^'"\s#]+)/.exec(line);
                 if (!pin)
                     continue;
+                // A reformatted or re-commented digest line is not a new pin.
+                if (pin[1] === 'digest' && pin[2] === removedDigest)
+                    continue;
                 if (entry === undefined) {
-                    entry = { digest: '', commit, time };
+                    entry = { digest: '', commit, time, ...(untrustedTime ? { untrustedTime } : {}), ...(rollback ? { rollback } : {}) };
                     result.get(file).push(entry);
                 }
                 if (pin[1] === 'digest')
@@ -45526,7 +45675,7 @@ class GitSourceControl {
     }
     static async open(location, options) {
         if (urlPattern.test(location))
-            return GitSourceControl.openRemote(location, location, options);
+            return GitSourceControl.openRemote(location, redactUrl(location), options);
         const dir = external_node_path_default().resolve(options.cwd, location);
         const info = await (0,promises_namespaceObject.stat)(dir).catch(() => undefined);
         if (!info?.isDirectory()) {
@@ -45549,7 +45698,7 @@ class GitSourceControl {
             });
         }
         const origin = await tryGit(['remote', 'get-url', 'origin'], { cwd: dir });
-        const control = new GitSourceControl(`git ${dir}${origin ? ` (origin ${origin.trim()})` : ''}`, dir, origin !== undefined, options);
+        const control = new GitSourceControl(`git ${dir}${origin ? ` (origin ${redactUrl(origin.trim())})` : ''}`, dir, origin !== undefined, options);
         if (options.requireClean)
             await control.assertClean();
         return control;
@@ -45592,6 +45741,10 @@ class GitSourceControl {
     async fetch() {
         try {
             await this.git(['fetch', '--quiet', '--prune', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
+            // Soak times and rollbacks need the whole history (CI checkouts are often shallow).
+            if ((await this.git(['rev-parse', '--is-shallow-repository'])).trim() === 'true') {
+                await this.git(['fetch', '--quiet', '--unshallow', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
+            }
         }
         catch (error) {
             if (error instanceof GitCommandError) {
@@ -45605,8 +45758,18 @@ class GitSourceControl {
     }
     async defaultBranch() {
         if (!this.remote) {
-            const head = await tryGit(['symbolic-ref', '--short', 'HEAD'], { cwd: this.repoDir });
-            return head?.trim() || 'main';
+            // Never whatever happens to be checked out (a promotion branch, a feature branch).
+            const configured = (await tryGit(['config', 'init.defaultBranch'], { cwd: this.repoDir }))?.trim();
+            for (const candidate of [configured, 'main', 'master']) {
+                if (candidate && (await this.resolve(`refs/heads/${candidate}`)))
+                    return candidate;
+            }
+            const head = (await tryGit(['symbolic-ref', '--short', 'HEAD'], { cwd: this.repoDir }))?.trim();
+            if (head && !head.startsWith('datakit/'))
+                return head;
+            throw new errors_DataKitError('DK709', `${this.description}: cannot tell its default branch (no main or master)`, {
+                hint: 'Create main (or set init.defaultBranch in the repository config).',
+            });
         }
         let head = await tryGit(['symbolic-ref', '--short', 'refs/remotes/origin/HEAD'], { cwd: this.repoDir });
         if (head === undefined) {
@@ -45639,8 +45802,14 @@ class GitSourceControl {
     async fetchSnapshot() {
         if (this.remote)
             await this.fetch();
-        const branch = await this.defaultBranch();
-        const commit = await this.resolve(this.branchRef(branch));
+        let branch = await this.defaultBranch();
+        let commit = await this.resolve(this.branchRef(branch));
+        if (commit === undefined && this.remote) {
+            // The remote's default branch may have been renamed since origin/HEAD was recorded.
+            await tryGit(['remote', 'set-head', 'origin', '--auto'], { cwd: this.repoDir });
+            branch = await this.defaultBranch();
+            commit = await this.resolve(this.branchRef(branch));
+        }
         if (commit === undefined) {
             throw new errors_DataKitError('DK709', `the gitops repository ${this.description} has no commit on ${branch}`, {
                 hint: 'Commit the gitops layout first (dk gitops init does).',
@@ -45663,6 +45832,36 @@ class GitSourceControl {
         if (committer === undefined)
             Object.assign(env, { GIT_COMMITTER_NAME: fallbackIdentity.name, GIT_COMMITTER_EMAIL: fallbackIdentity.email });
         return env;
+    }
+    async treeOf(commit) {
+        return (await this.git(['rev-parse', `${commit}^{tree}`])).trim();
+    }
+    /**
+     * Where the new commit starts. No branch, or one already merged: the base. A branch the base has
+     * moved past (other promotions merged, or this one squash-merged): a merge of the branch and the
+     * base, so that the branch moves forward (never forced) and merges cleanly; conflicts in the
+     * files being written do not matter, since they are overwritten.
+     */
+    async startingPoint(head, request) {
+        const base = request.baseCommit;
+        if (head === undefined || (await this.isAncestor(head, base)))
+            return { parents: [base], start: base };
+        if (await this.isAncestor(base, head))
+            return { parents: [head], start: head };
+        const writing = new Set(request.files.map((f) => f.path));
+        let output;
+        try {
+            output = await this.git(['merge-tree', '--write-tree', '--name-only', '--no-messages', head, base]);
+        }
+        catch (error) {
+            if (!(error instanceof GitCommandError) || error.exitStatus !== 1)
+                throw error;
+            output = error.stdout;
+        }
+        const [mergedTree = '', ...conflicts] = output.split('\n').filter((l) => l !== '');
+        if (/^[0-9a-f]{40,64}$/.test(mergedTree) && conflicts.every((p) => writing.has(p)))
+            return { parents: [head, base], start: mergedTree };
+        return { parents: [head], start: head };
     }
     /** The tree of `parent` with the files replaced, built in a private index. */
     async buildTree(parent, files) {
@@ -45688,36 +45887,32 @@ class GitSourceControl {
         const ref = this.branchRef(request.branch);
         for (let attempt = 1; attempt <= maxAttempts; attempt++) {
             const head = await this.resolve(ref);
-            // A branch already merged into the default branch starts again from the base.
-            const parent = head !== undefined && !(await this.isAncestor(head, request.baseCommit)) ? head : request.baseCommit;
-            const tree = await this.buildTree(parent, request.files);
-            const parentTree = (await this.git(['rev-parse', `${parent}^{tree}`])).trim();
-            if (tree === parentTree && (parent === head || head === undefined)) {
-                return { branch: request.branch, commit: parent, committed: false, pushed: false, retries: attempt - 1 };
+            const { parents, start } = await this.startingPoint(head, request);
+            // The branch already holds these files: reuse it as it is (no second commit).
+            if (head !== undefined && parents.includes(head) && (await this.buildTree(head, request.files)) === (await this.treeOf(head))) {
+                return { branch: request.branch, commit: head, committed: false, pushed: false, retries: attempt - 1 };
             }
-            let commit;
-            if (tree === parentTree) {
-                commit = parent; // the merged branch moves to the base: nothing new to commit
+            const tree = await this.buildTree(start, request.files);
+            if (head === undefined && tree === (await this.treeOf(request.baseCommit))) {
+                return { branch: request.branch, commit: request.baseCommit, committed: false, pushed: false, retries: attempt - 1 };
             }
-            else {
-                commit = (await git_command_runGit(['commit-tree', tree, '-p', parent, '-F', '-'], {
-                    cwd: this.repoDir,
-                    input: request.commitMessage,
-                    env: await this.identityEnv(),
-                })).trim();
-            }
+            const commit = (await git_command_runGit(['commit-tree', tree, ...parents.flatMap((p) => ['-p', p]), '-F', '-'], {
+                cwd: this.repoDir,
+                input: request.commitMessage,
+                env: await this.identityEnv(),
+            })).trim();
             await this.options.beforePush?.(attempt);
             if (!this.remote) {
                 const updated = await tryGit(['update-ref', '-m', 'dk promote', ref, commit, head ?? ''], { cwd: this.repoDir });
                 if (updated !== undefined)
-                    return { branch: request.branch, commit, committed: commit !== parent, pushed: false, retries: attempt - 1 };
+                    return { branch: request.branch, commit, committed: true, pushed: false, retries: attempt - 1 };
                 logger.warn({ branch: request.branch, attempt }, 'the promotion branch moved meanwhile; retrying on top of it');
                 continue;
             }
             try {
                 await this.git(['push', '--quiet', 'origin', `${commit}:refs/heads/${request.branch}`]);
                 await this.git(['update-ref', ref, commit]);
-                return { branch: request.branch, commit, committed: commit !== parent, pushed: true, retries: attempt - 1 };
+                return { branch: request.branch, commit, committed: true, pushed: true, retries: attempt - 1 };
             }
             catch (error) {
                 if (!(error instanceof GitCommandError) || !isNonFastForward(error.stderr))
@@ -45746,7 +45941,12 @@ class GitSourceControl {
             const [refname = '', commit = '', title = ''] = line.split('\t');
             const branch = refname.replace(this.remote ? 'refs/remotes/origin/' : 'refs/heads/', '');
             const parsed = parseChangeBranch(branch);
-            if (parsed)
+            if (!parsed)
+                continue;
+            // A squash-merged branch is never "merged" by ancestry: pending only while its app differs from the base.
+            const app = `envs/${parsed.env}/cells/${parsed.cell}/apps/${parsed.package}`;
+            const same = await tryGit(['diff', '--quiet', snapshot.commit, commit, '--', app], { cwd: this.repoDir });
+            if (same === undefined)
                 pending.push({ branch, commit, title, ...parsed });
         }
         return pending;
@@ -45911,6 +46111,10 @@ async function gitops_state_readGitopsState(snapshot, options = {}) {
         const parsed = deployment_file_parseDeployment(text, target.path);
         const history = histories.get(target.path) ?? [];
         const entered = history.find((h) => h.digest === parsed.digest);
+        // Fail closed: a pin whose entry history does not show has no soak time to its credit.
+        const sinceUnknown = entered === undefined
+            ? `the history of ${snapshot.branch} does not show when ${parsed.digest.slice(0, 19)} entered ${target.path}`
+            : entered.untrustedTime;
         deployments.push({
             package: target.pkg,
             env: target.env,
@@ -45921,7 +46125,8 @@ async function gitops_state_readGitopsState(snapshot, options = {}) {
             path: target.path,
             text,
             history,
-            since: entered?.time ?? history[0]?.time ?? new Date(0),
+            since: entered?.time ?? new Date(0),
+            ...(sinceUnknown === undefined ? {} : { sinceUnknown }),
             commit: entered?.commit,
         });
     }
@@ -45936,6 +46141,7 @@ async function gitops_state_readGitopsState(snapshot, options = {}) {
 }
 
 ;// CONCATENATED MODULE: ../../sdk/src/promotion/render-diff.ts
+
 
 
 
@@ -45987,8 +46193,9 @@ async function renderKustomizeDiff(appDir, before, after, options = {}) {
         const newYaml = newRender.value;
         await (0,promises_namespaceObject.writeFile)(external_node_path_default().join(scratch, 'old.yaml'), oldYaml);
         await (0,promises_namespaceObject.writeFile)(external_node_path_default().join(scratch, 'new.yaml'), newYaml);
-        const diff = await exec('git', ['diff', '--no-index', '--no-color', '--no-ext-diff', '-U3', 'old.yaml', 'new.yaml'], {
+        const diff = await exec('git', ['diff', '--no-index', '--no-color', '--no-ext-diff', '--src-prefix=a/', '--dst-prefix=b/', '-U3', 'old.yaml', 'new.yaml'], {
             cwd: scratch,
+            env: gitEnvironment(),
             maxBuffer: 64 * 1024 * 1024,
         }).then((r) => r.stdout, 
         // Exit 1 means "they differ": the diff is on stdout.
@@ -46227,28 +46434,48 @@ async function prepareRollback(context, input) {
     if (candidates.length !== 1) {
         const where = `${input.env}${input.cell ? `/${input.cell}` : ''}`;
         const deployedAt = state.deployments.filter((d) => d.package === input.package).map((d) => `${d.env}/${d.cell}`);
-        throw new DataKitError('DK714', candidates.length === 0
+        throw new UsageError('DK714', candidates.length === 0
             ? `${input.package} is not deployed in ${where}${deployedAt.length ? ` (deployed in: ${deployedAt.join(', ')})` : ' nor anywhere else'}`
             : `${input.package} is deployed in several cells of ${input.env} (${candidates.map((c) => c.cell).join(', ')}): name one with --cell`);
     }
     const current = candidates[0];
+    if (input.toVersion !== undefined && input.toVersion === current.version) {
+        throw new UsageError('DK712', `${input.package} in ${current.env}/${current.cell} already pins ${current.version} (${current.digest})`, {
+            hint: 'Nothing to roll back to: name an earlier version.',
+        });
+    }
+    // Pins as a stack, oldest first: a promotion pushes, a rollback pops back to the pin it restored.
+    // So rolling back twice goes further back, not forth to the pin just rolled back from.
+    const stack = [];
+    for (const entry of [...current.history].reverse()) {
+        const at = stack.findIndex((e) => e.digest === entry.digest);
+        if (entry.rollback && at >= 0)
+            stack.splice(at + 1);
+        else if (stack[stack.length - 1]?.digest !== entry.digest)
+            stack.push(entry);
+    }
+    const candidatesNewestFirst = input.toVersion === undefined ? stack.slice(0, -1).reverse() : distinctEntries(current.history);
     const earlier = [];
-    for (const entry of current.history) {
-        if (entry.digest === current.digest && earlier.length === 0)
-            continue;
-        if (earlier.some((e) => e.digest === entry.digest) || entry.digest === current.digest)
+    for (const entry of candidatesNewestFirst) {
+        if (entry.digest === current.digest || earlier.some((e) => e.digest === entry.digest))
             continue;
         const text = await snapshot.readFileAt(entry.commit, current.path);
         if (text === undefined)
             continue;
-        const pinned = parseDeployment(text, `${current.path}@${entry.commit.slice(0, 12)}`);
+        let pinned;
+        try {
+            pinned = parseDeployment(text, `${current.path}@${entry.commit.slice(0, 12)}`);
+        }
+        catch {
+            continue; // a historic file that was broken then is no rollback target
+        }
         earlier.push({ version: pinned.version, digest: pinned.digest, ref: pinned.ref, commit: entry.commit });
-        if (input.toVersion === undefined)
+        if (input.toVersion === undefined || pinned.version === input.toVersion)
             break;
     }
     const target = input.toVersion === undefined ? earlier[0] : earlier.find((e) => e.version === input.toVersion);
     if (target === undefined) {
-        throw new DataKitError('DK712', input.toVersion === undefined
+        throw new UsageError('DK712', input.toVersion === undefined
             ? `${input.package} in ${current.env}/${current.cell} has no earlier digest than ${current.version} (${current.digest}) on ${state.branch}`
             : `${input.package} in ${current.env}/${current.cell} never pinned ${input.toVersion}${earlier.length ? ` (earlier versions: ${earlier.map((e) => e.version).join(', ')})` : ' (no earlier versions)'}`, { hint: 'Promote the version you want instead (dk promote).' });
     }
@@ -46268,6 +46495,10 @@ async function proposePlan(scm, plan, reviewers = []) {
     if (!plan.allowed || plan.edits.length === 0)
         return undefined;
     return scm.proposeChange(changeRequestFor(plan, reviewers));
+}
+function distinctEntries(history) {
+    const seen = new Set();
+    return history.filter((e) => !seen.has(e.digest) && seen.add(e.digest));
 }
 function planOptions(context) {
     return {
@@ -46322,6 +46553,7 @@ async function readStatus(scm, packageName) {
             digest: d.digest,
             ref: d.ref,
             since: d.since.toISOString(),
+            ...(d.sinceUnknown === undefined ? {} : { sinceUnknown: d.sinceUnknown }),
             drift: driftOf(state, d),
             pending: [],
         });

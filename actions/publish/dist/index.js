@@ -34190,6 +34190,90 @@ const codes_codes = {
         explanation: 'The promotion or rollback breaks the policy; every failed rule is listed (environment, cell, order, soak, freeze, promoters, approvals).',
         fix: 'Fix every listed reason (promote to the previous environment first, wait for the soak or the freeze to end, get approvals), or change the policy by pull request.',
     },
+    DK702: {
+        title: 'Unknown environment',
+        severity: 'error',
+        explanation: 'The environment named is not in the promotion policy (datakit-promotion.yaml) of the gitops repository.',
+        fix: 'Use one of the environments the error lists, or add it to the policy by pull request.',
+    },
+    DK703: {
+        title: 'Unknown cell',
+        severity: 'error',
+        explanation: 'The cell named is neither listed for the environment in the policy nor present as envs/<env>/cells/<cell>/ in the gitops repository.',
+        fix: 'Use one of the cells the error lists, or add the cell to the policy and the repository.',
+    },
+    DK704: {
+        title: 'Unknown package',
+        severity: 'error',
+        explanation: 'The package is neither deployed anywhere in the gitops repository nor published in the registry.',
+        fix: 'Check the name, publish it first (dk publish), or pass --registry where it was published.',
+    },
+    DK705: {
+        title: 'Artifact not found',
+        severity: 'error',
+        explanation: 'The version (tag) or digest to promote does not exist in the registry, so nothing would be pulled by the cluster.',
+        fix: 'Publish that version first (dk publish), or check the version, digest and --registry.',
+    },
+    DK706: {
+        title: 'Malformed gitops file',
+        severity: 'error',
+        explanation: 'A file of the gitops repository that promotion reads or edits is not valid YAML or lacks what promotion needs (spec.package.version, ref, digest).',
+        fix: 'Correct the file at the reported place and commit it to the default branch.',
+    },
+    DK707: {
+        title: 'Gitops checkout has uncommitted changes',
+        severity: 'error',
+        explanation: 'The gitops checkout has modified or untracked files; promotion reads and writes committed state only and would ignore them.',
+        fix: 'Commit, stash or remove the changes (git status lists them), then run the command again.',
+    },
+    DK708: {
+        title: 'GitHub token missing',
+        severity: 'error',
+        explanation: 'A GitHub gitops repository (github:owner/repo) needs a token to read it and open pull requests.',
+        fix: "Set GITHUB_TOKEN (or DK_GITHUB_TOKEN, or the action's token input) to a token with contents and pull-requests write access.",
+    },
+    DK709: {
+        title: 'Git command failed',
+        severity: 'error',
+        explanation: 'A git command on the gitops repository failed (not a repository, unreachable remote, rejected push other than non-fast-forward).',
+        fix: "Read git's message in the error; check the path or URL and your access to the remote.",
+    },
+    DK710: {
+        title: 'GitHub API request failed',
+        severity: 'error',
+        explanation: 'GitHub answered an error (or could not be reached) after retries: authentication, permission, a missing repository or branch, validation or rate limits.',
+        fix: "Check the token's permissions and the repository name; the status and GitHub's message are in the error.",
+    },
+    DK711: {
+        title: 'Concurrent updates kept rejecting the push',
+        severity: 'error',
+        explanation: 'The promotion branch moved on the remote at every attempt; the change was retried on top of each new head and never force-pushed.',
+        fix: 'Run the command again once the other promotion of the same package has settled.',
+    },
+    DK712: {
+        title: 'Nothing to roll back to',
+        severity: 'error',
+        explanation: 'The deployment file has no earlier digest in the history of the default branch, or --to-version names a version it never pinned.',
+        fix: 'Pass --to-version with a version listed in the error, or promote the wanted version instead.',
+    },
+    DK713: {
+        title: 'No gitops repository named',
+        severity: 'error',
+        explanation: 'Promotion commands need the gitops repository: a local checkout, a git URL or github:owner/repo.',
+        fix: 'Pass --gitops, set DK_GITOPS, or set gitops: in .dk/config.yaml.',
+    },
+    DK714: {
+        title: 'Not a package deployment',
+        severity: 'error',
+        explanation: 'The package has no deployment in the environment and cell named, so there is nothing to roll back or show.',
+        fix: 'Check the package, --env and --cell (dk status lists what is deployed where).',
+    },
+    DK715: {
+        title: 'Directory not empty',
+        severity: 'error',
+        explanation: 'dk gitops init scaffolds a new repository and never overwrites files.',
+        fix: 'Name a new or empty directory.',
+    },
 };
 function isCode(value) {
     return Object.prototype.hasOwnProperty.call(codes_codes, value);

@@ -77,6 +77,14 @@ export async function reportAndPropose(
       ) + '\n',
     );
   if (!flags.json) ctx.io.stdout(formatPlan(plan, scm, ctx));
+  if (plan.unchanged) {
+    if (flags.json) json(undefined);
+    else
+      ctx.io.stdout(
+        `Nothing to do: ${plan.env}/${plan.cell} already pins ${plan.package} ${plan.artifact.version} (${plan.artifact.digest}).\n`,
+      );
+    return 0;
+  }
   if (!plan.allowed) {
     if (flags.json) json(undefined);
     assertAllowed(plan.evaluation, {
@@ -88,14 +96,6 @@ export async function reportAndPropose(
       cell: plan.cell,
       actor: { login: '', teams: [] },
     });
-  }
-  if (plan.unchanged) {
-    if (flags.json) json(undefined);
-    else
-      ctx.io.stdout(
-        `Nothing to do: ${plan.env}/${plan.cell} already pins ${plan.package} ${plan.artifact.version} (${plan.artifact.digest}).\n`,
-      );
-    return 0;
   }
   if (flags.dryRun) {
     if (flags.json) json(undefined);

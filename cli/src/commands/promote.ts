@@ -13,6 +13,11 @@ export interface PromoteFlags extends GitopsFlags, ResolverFlags, PlanCommandFla
 export async function runPromote(packageName: string, versionOrDigest: string, flags: PromoteFlags, ctx: CommandContext): Promise<number> {
   const scm = await openSourceControl(await gitopsLocation(flags, ctx), ctx, { requireClean: true });
   const resolver = await artifactResolver(flags, ctx);
+  if (resolver.description.startsWith('oci-layout:')) {
+    ctx.io.stderr(
+      `dk: warning: resolving ${packageName} in the local OCI layout ${resolver.description.slice('oci-layout:'.length)}: the pinned ref is a local path no cluster can pull; pass --registry (or set DK_REGISTRY) to promote what you published to a registry\n`,
+    );
+  }
   const { plan } = await preparePromotion({ scm, clock: clockOf(ctx) }, resolver, {
     package: packageName,
     versionOrDigest,

@@ -1,4 +1,4 @@
-import { DataKitError, UsageError } from '@datakit/sdk/core';
+import { UsageError } from '@datakit/sdk/core';
 import { readStatus, type PackageStatus, type PendingChange, type StatusReport } from '@datakit/sdk/promotion';
 import type { CommandContext } from '../context';
 import { textStyle } from '../io';
@@ -37,7 +37,11 @@ function formatStatus(report: StatusReport, description: string, ctx: CommandCon
         `${e.since.slice(0, 16).replace('T', ' ')} (${ago(new Date(e.since), now)})`,
       ]);
       first = false;
-      const extra = [...e.drift.map((d) => style.yellow(`! drift: ${d}`)), ...e.pending.map((c) => style.blue(`→ ${describePending(c)}`))];
+      const extra = [
+        ...(e.sinceUnknown === undefined ? [] : [style.yellow(`! since unknown: ${e.sinceUnknown}`)]),
+        ...e.drift.map((d) => style.yellow(`! drift: ${d}`)),
+        ...e.pending.map((c) => style.blue(`→ ${describePending(c)}`)),
+      ];
       if (extra.length) notes.set(rows.length - 1, extra);
     }
     for (const c of p.incoming) {
@@ -66,7 +70,7 @@ export async function runStatus(packageName: string | undefined, flags: StatusFl
   const scm = await openSourceControl(await gitopsLocation(flags, ctx), ctx, { requireClean: false });
   const report = await readStatus(scm, packageName);
   if (packageName !== undefined && report.packages.every((p) => p.entries.length === 0 && p.incoming.length === 0)) {
-    throw new DataKitError(
+    throw new UsageError(
       'DK704',
       `unknown package ${packageName}: it is deployed nowhere in ${scm.description} and no promotion of it is pending`,
       {

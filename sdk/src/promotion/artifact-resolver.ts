@@ -1,6 +1,6 @@
 import semver from 'semver';
 import { annotations as annotationKeys } from '@datakit/contracts';
-import { DataKitError, UsageError } from '../core/errors';
+import { UsageError } from '../core/errors';
 import { openArtifactLocation, packageLocation, type OpenTargetOptions } from '../registry/open-target';
 import type { ArtifactPin } from './deployment-file';
 
@@ -44,11 +44,11 @@ export function registryArtifactResolver(prefix: string, options: OpenTargetOpti
       if (descriptor === undefined) {
         const tags = await target.listTags().catch(() => [] as string[]);
         if (tags.length === 0) {
-          throw new DataKitError('DK704', `unknown package ${packageName}: nothing is published at ${target.location}`, {
+          throw new UsageError('DK704', `unknown package ${packageName}: nothing is published at ${target.location}`, {
             hint: 'Check the package name, publish it first (dk publish), or pass --registry where it was published.',
           });
         }
-        throw new DataKitError(
+        throw new UsageError(
           'DK705',
           `${packageName} ${versionOrDigest} is not in ${target.location} (published versions: ${newestVersions(tags)})`,
           {

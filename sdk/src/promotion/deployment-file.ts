@@ -108,18 +108,40 @@ export function pinDeployment(text: string, file: string, pin: ArtifactPin, cell
     [['spec', 'package', 'digest'], pin.digest],
   ];
   if (cell !== undefined && doc.hasIn(['spec', 'cell'])) wanted.push([['spec', 'cell'], cell]);
+  const inline = new Set(['PLAIN', 'QUOTE_SINGLE', 'QUOTE_DOUBLE']);
   const replacements: { start: number; end: number; text: string }[] = [];
+  let structural = false;
   for (const [path, value] of wanted) {
     const node = doc.getIn(path, true);
-    if (!isScalar(node) || !node.range) {
-      doc.setIn(path, value);
-      return doc.toString({ lineWidth: 0 });
+    // Block scalars, empty values and non-scalars are rewritten through the document instead.
+    if (!isScalar(node) || !node.range || node.range[1] <= node.range[0] || !inline.has(node.type ?? '')) {
+      structural = true;
+      break;
     }
     if (node.value === value) continue;
     replacements.push({ start: node.range[0], end: node.range[1], text: renderScalar(node, value) });
   }
-  let out = text;
-  for (const r of replacements.sort((a, b) => b.start - a.start)) out = out.slice(0, r.start) + r.text + out.slice(r.end);
+  let out: string;
+  if (structural) {
+    for (const [path, value] of wanted) doc.setIn(path, value);
+    out = doc.toString({ lineWidth: 0 });
+  } else {
+    out = text;
+    for (const r of replacements.sort((a, b) => b.start - a.start)) out = out.slice(0, r.start) + r.text + out.slice(r.end);
+  }
+  // Never hand on an edit that does not say exactly what was asked.
+  const check = parseDeployment(out, file);
+  if (
+    check.version !== pin.version ||
+    check.digest !== pin.digest ||
+    check.ref !== pin.ref ||
+    (cell !== undefined && check.cell !== undefined && check.cell !== cell)
+  ) {
+    throw new GitopsFileError(
+      file,
+      `could not pin ${pin.version} (${pin.digest}) in this file without changing its meaning; edit it by hand`,
+    );
+  }
   return out;
 }
 

@@ -31,6 +31,8 @@ export interface LiveDeployment {
   version: string;
   /** When this digest entered this env/cell. */
   since: Date;
+  /** Why `since` cannot be trusted (history does not show when the pin entered): soak then fails. */
+  sinceUnknown?: string;
 }
 
 export type DeploymentState = readonly LiveDeployment[];
@@ -160,7 +162,13 @@ function checkOrderAndSoak(env: EnvironmentPolicy, request: PromotionRequest, li
         : fail('soak', `must soak ${env.soak} in ${where} before ${env.name}, and it is not live there`);
     return [order, soak];
   }
-  const since = Math.min(...matches.map((d) => d.since.getTime()));
+  const known = matches.filter((d) => d.sinceUnknown === undefined);
+  if (known.length === 0) {
+    const order = pass('order', `${short} is live in ${where}`);
+    if (env.soakMs === 0) return [order, pass('soak', `no soak time required before ${env.name}`)];
+    return [order, fail('soak', `cannot tell how long it has been live in ${where}: ${matches[0]!.sinceUnknown}`)];
+  }
+  const since = Math.min(...known.map((d) => d.since.getTime()));
   const order = pass('order', `${short} is live in ${where} since ${new Date(since).toISOString()}`);
   if (env.soakMs === 0) return [order, pass('soak', `no soak time required before ${env.name}`)];
   const soaked = now.getTime() - since;

@@ -16,6 +16,7 @@ export class GitCommandError extends DataKitError {
     readonly exitStatus: number | null,
     readonly stderr: string,
     cause?: unknown,
+    readonly stdout = '',
   ) {
     const detail = stderr.trim().split('\n').slice(-6).join('\n    ');
     super(
@@ -38,11 +39,47 @@ const quietEnv = {
 };
 
 /** Runs git and resolves with stdout as a Buffer; a non-zero exit rejects with GitCommandError (DK709). */
+/**
+ * Variables that point git at another repository (set when dk runs inside a git hook or
+ * `git rebase -x`): dropped, so every command works on the gitops repository it was given.
+ */
+const repositoryEnv = new Set([
+  'GIT_DIR',
+  'GIT_WORK_TREE',
+  'GIT_INDEX_FILE',
+  'GIT_OBJECT_DIRECTORY',
+  'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+  'GIT_COMMON_DIR',
+  'GIT_NAMESPACE',
+  'GIT_PREFIX',
+  'GIT_CEILING_DIRECTORIES',
+  'GIT_DISCOVERY_ACROSS_FILESYSTEM',
+  'GIT_GRAFT_FILE',
+  'GIT_REPLACE_REF_BASE',
+  'GIT_NO_REPLACE_OBJECTS',
+  'GIT_SHALLOW_FILE',
+  'GIT_CONFIG',
+  'GIT_CONFIG_PARAMETERS',
+  'GIT_CONFIG_COUNT',
+  'GIT_QUARANTINE_PATH',
+  'GIT_INTERNAL_SUPER_PREFIX',
+  'GIT_EXTERNAL_DIFF',
+  'GIT_DIFF_OPTS',
+]);
+
+/** The environment git runs with: the caller's, minus repository overrides, plus ours. */
+export function gitEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env))
+    if (!repositoryEnv.has(key) && !key.startsWith('GIT_CONFIG_KEY_') && !key.startsWith('GIT_CONFIG_VALUE_')) env[key] = value;
+  return { ...env, ...quietEnv, ...extra };
+}
+
 export function runGitBuffer(args: readonly string[], options: GitOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, {
       cwd: options.cwd,
-      env: { ...process.env, ...quietEnv, ...options.env },
+      env: gitEnvironment(options.env),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
@@ -59,13 +96,18 @@ export function runGitBuffer(args: readonly string[], options: GitOptions): Prom
     });
     child.on('close', (status) => {
       if (status === 0) resolve(Buffer.concat(out));
-      else reject(new GitCommandError(args, status, Buffer.concat(err).toString('utf8')));
+      else reject(new GitCommandError(args, status, Buffer.concat(err).toString('utf8'), undefined, Buffer.concat(out).toString('utf8')));
     });
     child.stdin.on('error', () => {
       // git may exit before reading all of stdin; its exit status tells what happened.
     });
     child.stdin.end(options.input ?? '');
   });
+}
+
+/** https://user:secret@host/… → https://***@host/…: URLs are shown, credentials never. */
+export function redactUrl(text: string): string {
+  return text.replace(/(\w+:\/\/)[^/@\s]+@/g, '$1***@');
 }
 
 export async function runGit(args: readonly string[], options: GitOptions): Promise<string> {

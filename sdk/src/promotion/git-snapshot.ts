@@ -69,7 +69,9 @@ export class GitSnapshot implements GitopsSnapshot {
         '--no-color',
         '--no-ext-diff',
         '--unified=0',
-        '--format=%x01%H %ct',
+        '--src-prefix=a/',
+        '--dst-prefix=b/',
+        '--format=%x01%H %ct %at %P%x02%s%x02%(trailers:key=Digest,valueonly,separator=%x2C)',
         '-p',
         this.commit,
         '--',
@@ -80,19 +82,32 @@ export class GitSnapshot implements GitopsSnapshot {
     const closed = new Set<string>();
     let commit = '';
     let time = new Date(0);
+    let untrustedTime: string | undefined;
+    let rollback = false;
+    let removedDigest: string | undefined;
     let file: string | undefined;
     let removed: string | undefined;
     let entry: PinHistoryEntry | undefined;
     for (const line of out.split('\n')) {
       if (line.startsWith('\x01')) {
-        const [hash, seconds] = line.slice(1).split(' ');
+        const [header = '', subject = '', trailer = ''] = line.slice(1).split('\x02');
+        const [hash, committed, authored, ...parents] = header.split(' ');
         commit = hash ?? '';
-        time = new Date(Number(seconds) * 1000);
+        time = new Date(Number(committed) * 1000);
+        // dk writes its commits with equal author and committer times; a single-parent one on the
+        // first-parent line came by fast-forward and still carries the time it was proposed.
+        untrustedTime =
+          trailer.trim() !== '' && parents.filter(Boolean).length <= 1 && committed === authored
+            ? `${hash?.slice(0, 12)} reached ${this.branch} by fast-forward, so when it was merged is unknown (merge promotion branches with --no-ff)`
+            : undefined;
+        rollback = subject.startsWith('Roll back ') || subject.includes('datakit/rollback/');
         file = undefined;
         entry = undefined;
+        removedDigest = undefined;
       } else if (line.startsWith('diff --git ')) {
         file = undefined;
         removed = undefined;
+        removedDigest = undefined;
         entry = undefined;
       } else if (line.startsWith('--- ') && file === undefined) {
         removed = line.startsWith('--- a/') ? line.slice(6) : undefined;
@@ -100,11 +115,16 @@ export class GitSnapshot implements GitopsSnapshot {
         file = line.startsWith('+++ b/') ? line.slice(6) : undefined;
         // A deletion: older pins belonged to an earlier life of the file.
         if (file === undefined && removed !== undefined && result.has(removed)) closed.add(removed);
+      } else if (file !== undefined && line.startsWith('-')) {
+        const old = /^-\s+digest:\s*['"]?([^'"\s#]+)/.exec(line);
+        if (old) removedDigest = old[1];
       } else if (file !== undefined && line.startsWith('+') && result.has(file) && !closed.has(file)) {
         const pin = /^\+\s+(digest|version):\s*['"]?([^'"\s#]+)/.exec(line);
         if (!pin) continue;
+        // A reformatted or re-commented digest line is not a new pin.
+        if (pin[1] === 'digest' && pin[2] === removedDigest) continue;
         if (entry === undefined) {
-          entry = { digest: '', commit, time };
+          entry = { digest: '', commit, time, ...(untrustedTime ? { untrustedTime } : {}), ...(rollback ? { rollback } : {}) };
           result.get(file)!.push(entry);
         }
         if (pin[1] === 'digest') entry.digest = pin[2]!;

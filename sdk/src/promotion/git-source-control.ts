@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Clock } from '../core/clock';
 import { DataKitError, UsageError } from '../core/errors';
 import { silentLogger, type Logger } from '../core/logger';
-import { GitCommandError, runGit, tryGit } from './git-command';
+import { GitCommandError, redactUrl, runGit, tryGit } from './git-command';
 import { GitSnapshot } from './git-snapshot';
 import {
   parseChangeBranch,
@@ -49,7 +49,7 @@ export class GitSourceControl implements SourceControl {
   ) {}
 
   static async open(location: string, options: GitSourceControlOptions): Promise<GitSourceControl> {
-    if (urlPattern.test(location)) return GitSourceControl.openRemote(location, location, options);
+    if (urlPattern.test(location)) return GitSourceControl.openRemote(location, redactUrl(location), options);
     const dir = path.resolve(options.cwd, location);
     const info = await stat(dir).catch(() => undefined);
     if (!info?.isDirectory()) {
@@ -71,7 +71,12 @@ export class GitSourceControl implements SourceControl {
       });
     }
     const origin = await tryGit(['remote', 'get-url', 'origin'], { cwd: dir });
-    const control = new GitSourceControl(`git ${dir}${origin ? ` (origin ${origin.trim()})` : ''}`, dir, origin !== undefined, options);
+    const control = new GitSourceControl(
+      `git ${dir}${origin ? ` (origin ${redactUrl(origin.trim())})` : ''}`,
+      dir,
+      origin !== undefined,
+      options,
+    );
     if (options.requireClean) await control.assertClean();
     return control;
   }
@@ -113,6 +118,10 @@ export class GitSourceControl implements SourceControl {
   private async fetch(): Promise<void> {
     try {
       await this.git(['fetch', '--quiet', '--prune', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
+      // Soak times and rollbacks need the whole history (CI checkouts are often shallow).
+      if ((await this.git(['rev-parse', '--is-shallow-repository'])).trim() === 'true') {
+        await this.git(['fetch', '--quiet', '--unshallow', 'origin', '+refs/heads/*:refs/remotes/origin/*']);
+      }
     } catch (error) {
       if (error instanceof GitCommandError) {
         throw new DataKitError(
@@ -130,8 +139,16 @@ export class GitSourceControl implements SourceControl {
 
   private async defaultBranch(): Promise<string> {
     if (!this.remote) {
-      const head = await tryGit(['symbolic-ref', '--short', 'HEAD'], { cwd: this.repoDir });
-      return head?.trim() || 'main';
+      // Never whatever happens to be checked out (a promotion branch, a feature branch).
+      const configured = (await tryGit(['config', 'init.defaultBranch'], { cwd: this.repoDir }))?.trim();
+      for (const candidate of [configured, 'main', 'master']) {
+        if (candidate && (await this.resolve(`refs/heads/${candidate}`))) return candidate;
+      }
+      const head = (await tryGit(['symbolic-ref', '--short', 'HEAD'], { cwd: this.repoDir }))?.trim();
+      if (head && !head.startsWith('datakit/')) return head;
+      throw new DataKitError('DK709', `${this.description}: cannot tell its default branch (no main or master)`, {
+        hint: 'Create main (or set init.defaultBranch in the repository config).',
+      });
     }
     let head = await tryGit(['symbolic-ref', '--short', 'refs/remotes/origin/HEAD'], { cwd: this.repoDir });
     if (head === undefined) {
@@ -166,8 +183,14 @@ export class GitSourceControl implements SourceControl {
 
   private async fetchSnapshot(): Promise<GitopsSnapshot> {
     if (this.remote) await this.fetch();
-    const branch = await this.defaultBranch();
-    const commit = await this.resolve(this.branchRef(branch));
+    let branch = await this.defaultBranch();
+    let commit = await this.resolve(this.branchRef(branch));
+    if (commit === undefined && this.remote) {
+      // The remote's default branch may have been renamed since origin/HEAD was recorded.
+      await tryGit(['remote', 'set-head', 'origin', '--auto'], { cwd: this.repoDir });
+      branch = await this.defaultBranch();
+      commit = await this.resolve(this.branchRef(branch));
+    }
     if (commit === undefined) {
       throw new DataKitError('DK709', `the gitops repository ${this.description} has no commit on ${branch}`, {
         hint: 'Commit the gitops layout first (dk gitops init does).',
@@ -191,6 +214,33 @@ export class GitSourceControl implements SourceControl {
     if (committer === undefined)
       Object.assign(env, { GIT_COMMITTER_NAME: fallbackIdentity.name, GIT_COMMITTER_EMAIL: fallbackIdentity.email });
     return env;
+  }
+
+  private async treeOf(commit: string): Promise<string> {
+    return (await this.git(['rev-parse', `${commit}^{tree}`])).trim();
+  }
+
+  /**
+   * Where the new commit starts. No branch, or one already merged: the base. A branch the base has
+   * moved past (other promotions merged, or this one squash-merged): a merge of the branch and the
+   * base, so that the branch moves forward (never forced) and merges cleanly; conflicts in the
+   * files being written do not matter, since they are overwritten.
+   */
+  private async startingPoint(head: string | undefined, request: ChangeRequest): Promise<{ parents: string[]; start: string }> {
+    const base = request.baseCommit;
+    if (head === undefined || (await this.isAncestor(head, base))) return { parents: [base], start: base };
+    if (await this.isAncestor(base, head)) return { parents: [head], start: head };
+    const writing = new Set(request.files.map((f) => f.path));
+    let output: string;
+    try {
+      output = await this.git(['merge-tree', '--write-tree', '--name-only', '--no-messages', head, base]);
+    } catch (error) {
+      if (!(error instanceof GitCommandError) || error.exitStatus !== 1) throw error;
+      output = error.stdout;
+    }
+    const [mergedTree = '', ...conflicts] = output.split('\n').filter((l) => l !== '');
+    if (/^[0-9a-f]{40,64}$/.test(mergedTree) && conflicts.every((p) => writing.has(p))) return { parents: [head, base], start: mergedTree };
+    return { parents: [head], start: head };
   }
 
   /** The tree of `parent` with the files replaced, built in a private index. */
@@ -217,37 +267,33 @@ export class GitSourceControl implements SourceControl {
     const ref = this.branchRef(request.branch);
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const head = await this.resolve(ref);
-      // A branch already merged into the default branch starts again from the base.
-      const parent = head !== undefined && !(await this.isAncestor(head, request.baseCommit)) ? head : request.baseCommit;
-      const tree = await this.buildTree(parent, request.files);
-      const parentTree = (await this.git(['rev-parse', `${parent}^{tree}`])).trim();
-      if (tree === parentTree && (parent === head || head === undefined)) {
-        return { branch: request.branch, commit: parent, committed: false, pushed: false, retries: attempt - 1 };
+      const { parents, start } = await this.startingPoint(head, request);
+      // The branch already holds these files: reuse it as it is (no second commit).
+      if (head !== undefined && parents.includes(head) && (await this.buildTree(head, request.files)) === (await this.treeOf(head))) {
+        return { branch: request.branch, commit: head, committed: false, pushed: false, retries: attempt - 1 };
       }
-      let commit: string;
-      if (tree === parentTree) {
-        commit = parent; // the merged branch moves to the base: nothing new to commit
-      } else {
-        commit = (
-          await runGit(['commit-tree', tree, '-p', parent, '-F', '-'], {
-            cwd: this.repoDir,
-            input: request.commitMessage,
-            env: await this.identityEnv(),
-          })
-        ).trim();
+      const tree = await this.buildTree(start, request.files);
+      if (head === undefined && tree === (await this.treeOf(request.baseCommit))) {
+        return { branch: request.branch, commit: request.baseCommit, committed: false, pushed: false, retries: attempt - 1 };
       }
+      const commit = (
+        await runGit(['commit-tree', tree, ...parents.flatMap((p) => ['-p', p]), '-F', '-'], {
+          cwd: this.repoDir,
+          input: request.commitMessage,
+          env: await this.identityEnv(),
+        })
+      ).trim();
       await this.options.beforePush?.(attempt);
       if (!this.remote) {
         const updated = await tryGit(['update-ref', '-m', 'dk promote', ref, commit, head ?? ''], { cwd: this.repoDir });
-        if (updated !== undefined)
-          return { branch: request.branch, commit, committed: commit !== parent, pushed: false, retries: attempt - 1 };
+        if (updated !== undefined) return { branch: request.branch, commit, committed: true, pushed: false, retries: attempt - 1 };
         logger.warn({ branch: request.branch, attempt }, 'the promotion branch moved meanwhile; retrying on top of it');
         continue;
       }
       try {
         await this.git(['push', '--quiet', 'origin', `${commit}:refs/heads/${request.branch}`]);
         await this.git(['update-ref', ref, commit]);
-        return { branch: request.branch, commit, committed: commit !== parent, pushed: true, retries: attempt - 1 };
+        return { branch: request.branch, commit, committed: true, pushed: true, retries: attempt - 1 };
       } catch (error) {
         if (!(error instanceof GitCommandError) || !isNonFastForward(error.stderr))
           throw pushFailed(request.branch, this.description, error);
@@ -279,7 +325,11 @@ export class GitSourceControl implements SourceControl {
       const [refname = '', commit = '', title = ''] = line.split('\t');
       const branch = refname.replace(this.remote ? 'refs/remotes/origin/' : 'refs/heads/', '');
       const parsed = parseChangeBranch(branch);
-      if (parsed) pending.push({ branch, commit, title, ...parsed });
+      if (!parsed) continue;
+      // A squash-merged branch is never "merged" by ancestry: pending only while its app differs from the base.
+      const app = `envs/${parsed.env}/cells/${parsed.cell}/apps/${parsed.package}`;
+      const same = await tryGit(['diff', '--quiet', snapshot.commit, commit, '--', app], { cwd: this.repoDir });
+      if (same === undefined) pending.push({ branch, commit, title, ...parsed });
     }
     return pending;
   }

@@ -90,6 +90,11 @@ export async function readGitopsState(snapshot: GitopsSnapshot, options: ReadSta
     const parsed = parseDeployment(text, target.path);
     const history = histories.get(target.path) ?? [];
     const entered = history.find((h) => h.digest === parsed.digest);
+    // Fail closed: a pin whose entry history does not show has no soak time to its credit.
+    const sinceUnknown =
+      entered === undefined
+        ? `the history of ${snapshot.branch} does not show when ${parsed.digest.slice(0, 19)} entered ${target.path}`
+        : entered.untrustedTime;
     deployments.push({
       package: target.pkg,
       env: target.env,
@@ -100,7 +105,8 @@ export async function readGitopsState(snapshot: GitopsSnapshot, options: ReadSta
       path: target.path,
       text,
       history,
-      since: entered?.time ?? history[0]?.time ?? new Date(0),
+      since: entered?.time ?? new Date(0),
+      ...(sinceUnknown === undefined ? {} : { sinceUnknown }),
       commit: entered?.commit,
     });
   }

@@ -1,11 +1,11 @@
 import type { Clock } from '../core/clock';
-import { DataKitError } from '../core/errors';
+import { UsageError } from '../core/errors';
 import type { ArtifactResolver } from './artifact-resolver';
 import { parseDeployment, type ArtifactPin } from './deployment-file';
 import type { Actor } from './evaluate';
 import { readGitopsState, type GitopsState } from './gitops-state';
 import { changeRequestFor, planPromotion, requireEnvironment, type PromotionPlan } from './plan';
-import type { ChangeResult, GitopsSnapshot, SourceControl } from './source-control';
+import type { ChangeResult, GitopsSnapshot, PinHistoryEntry, SourceControl } from './source-control';
 
 export interface PromotionContext {
   scm: SourceControl;
@@ -79,7 +79,7 @@ export async function prepareRollback(context: PromotionContext, input: Rollback
   if (candidates.length !== 1) {
     const where = `${input.env}${input.cell ? `/${input.cell}` : ''}`;
     const deployedAt = state.deployments.filter((d) => d.package === input.package).map((d) => `${d.env}/${d.cell}`);
-    throw new DataKitError(
+    throw new UsageError(
       'DK714',
       candidates.length === 0
         ? `${input.package} is not deployed in ${where}${deployedAt.length ? ` (deployed in: ${deployedAt.join(', ')})` : ' nor anywhere else'}`
@@ -87,19 +87,41 @@ export async function prepareRollback(context: PromotionContext, input: Rollback
     );
   }
   const current = candidates[0]!;
+  if (input.toVersion !== undefined && input.toVersion === current.version) {
+    throw new UsageError(
+      'DK712',
+      `${input.package} in ${current.env}/${current.cell} already pins ${current.version} (${current.digest})`,
+      {
+        hint: 'Nothing to roll back to: name an earlier version.',
+      },
+    );
+  }
+  // Pins as a stack, oldest first: a promotion pushes, a rollback pops back to the pin it restored.
+  // So rolling back twice goes further back, not forth to the pin just rolled back from.
+  const stack: PinHistoryEntry[] = [];
+  for (const entry of [...current.history].reverse()) {
+    const at = stack.findIndex((e) => e.digest === entry.digest);
+    if (entry.rollback && at >= 0) stack.splice(at + 1);
+    else if (stack[stack.length - 1]?.digest !== entry.digest) stack.push(entry);
+  }
+  const candidatesNewestFirst = input.toVersion === undefined ? stack.slice(0, -1).reverse() : distinctEntries(current.history);
   const earlier: (ArtifactPin & { commit: string })[] = [];
-  for (const entry of current.history) {
-    if (entry.digest === current.digest && earlier.length === 0) continue;
-    if (earlier.some((e) => e.digest === entry.digest) || entry.digest === current.digest) continue;
+  for (const entry of candidatesNewestFirst) {
+    if (entry.digest === current.digest || earlier.some((e) => e.digest === entry.digest)) continue;
     const text = await snapshot.readFileAt(entry.commit, current.path);
     if (text === undefined) continue;
-    const pinned = parseDeployment(text, `${current.path}@${entry.commit.slice(0, 12)}`);
+    let pinned;
+    try {
+      pinned = parseDeployment(text, `${current.path}@${entry.commit.slice(0, 12)}`);
+    } catch {
+      continue; // a historic file that was broken then is no rollback target
+    }
     earlier.push({ version: pinned.version, digest: pinned.digest, ref: pinned.ref, commit: entry.commit });
-    if (input.toVersion === undefined) break;
+    if (input.toVersion === undefined || pinned.version === input.toVersion) break;
   }
   const target = input.toVersion === undefined ? earlier[0] : earlier.find((e) => e.version === input.toVersion);
   if (target === undefined) {
-    throw new DataKitError(
+    throw new UsageError(
       'DK712',
       input.toVersion === undefined
         ? `${input.package} in ${current.env}/${current.cell} has no earlier digest than ${current.version} (${current.digest}) on ${state.branch}`
@@ -134,6 +156,11 @@ export async function proposePlan(
 ): Promise<ChangeResult | undefined> {
   if (!plan.allowed || plan.edits.length === 0) return undefined;
   return scm.proposeChange(changeRequestFor(plan, reviewers));
+}
+
+function distinctEntries(history: readonly PinHistoryEntry[]): PinHistoryEntry[] {
+  const seen = new Set<string>();
+  return history.filter((e) => !seen.has(e.digest) && seen.add(e.digest));
 }
 
 function planOptions(context: PromotionContext) {

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { gitEnvironment } from './git-command';
 
 const exec = promisify(execFile);
 
@@ -64,10 +65,15 @@ export async function renderKustomizeDiff(
     const newYaml = newRender.value;
     await writeFile(path.join(scratch, 'old.yaml'), oldYaml);
     await writeFile(path.join(scratch, 'new.yaml'), newYaml);
-    const diff = await exec('git', ['diff', '--no-index', '--no-color', '--no-ext-diff', '-U3', 'old.yaml', 'new.yaml'], {
-      cwd: scratch,
-      maxBuffer: 64 * 1024 * 1024,
-    }).then(
+    const diff = await exec(
+      'git',
+      ['diff', '--no-index', '--no-color', '--no-ext-diff', '--src-prefix=a/', '--dst-prefix=b/', '-U3', 'old.yaml', 'new.yaml'],
+      {
+        cwd: scratch,
+        env: gitEnvironment(),
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    ).then(
       (r) => r.stdout,
       // Exit 1 means "they differ": the diff is on stdout.
       (error: { code?: number; stdout?: string }) => (error.code === 1 ? (error.stdout ?? '') : Promise.reject(error)),

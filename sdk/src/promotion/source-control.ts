@@ -16,6 +16,13 @@ export interface PinHistoryEntry {
   commit: string;
   /** When the change reached the default branch: the first-parent commit's time, or the PR's merged_at on GitHub. */
   time: Date;
+  /**
+   * Set when that time cannot be trusted: a commit made by dk reached the default branch by
+   * fast-forward, so it keeps the time it was proposed, not merged. Soak then fails closed.
+   */
+  untrustedTime?: string;
+  /** A rollback brought this pin (its commit is a dk rollback). */
+  rollback?: boolean;
 }
 
 /** A read-only view of one commit of the default branch. */

@@ -10,6 +10,8 @@ export interface StatusEntry {
   digest: string;
   ref: string;
   since: string;
+  /** Why `since` is not known (history does not show it, or a fast-forward merge). */
+  sinceUnknown?: string;
   /** Why this pin is out of line with the policy: e.g. not live in the previous environment. */
   drift: string[];
   /** Unmerged promotion or rollback of this env/cell/package. */
@@ -72,6 +74,7 @@ export async function readStatus(scm: SourceControl, packageName?: string): Prom
       digest: d.digest,
       ref: d.ref,
       since: d.since.toISOString(),
+      ...(d.sinceUnknown === undefined ? {} : { sinceUnknown: d.sinceUnknown }),
       drift: driftOf(state, d),
       pending: [],
     });

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -349,5 +349,87 @@ describe('remote URLs', () => {
     const again = await promote('0.1.0', 'dev', hours(1), fixture.remoteUrl);
     expect(again.result).toMatchObject({ committed: false });
     expect((await fixture.remoteRefs()).get('refs/heads/datakit/promote/dev/c0/orders')).toBe(result!.commit);
+  });
+});
+
+describe('review regressions', () => {
+  it('a fast-forward merge of a dk commit leaves the soak unknown: it fails closed with the reason', async () => {
+    await promote('0.1.0', 'dev', hours(0));
+    const scratch = await mkdtemp(path.join(fixture.root, 'ff-'));
+    await fixture.git(['clone', '-q', fixture.remoteUrl, scratch], { cwd: fixture.root });
+    await fixture.git(['merge', '-q', '--ff-only', 'origin/datakit/promote/dev/c0/orders'], { cwd: scratch });
+    await fixture.git(['push', '-q', 'origin', 'main'], { cwd: scratch });
+    const { plan } = await promote('0.1.0', 'int', hours(30));
+    expect(plan.allowed).toBe(false);
+    expect(plan.evaluation.results.find((r) => r.rule === 'soak')?.message).toMatch(/fast-forward.*--no-ff/);
+  });
+
+  it('a squash-merged branch is neither pending nor a source of conflicts for the next promotion', async () => {
+    await promote('0.1.0', 'dev', hours(0));
+    const scratch = await mkdtemp(path.join(fixture.root, 'squash-'));
+    await fixture.git(['clone', '-q', fixture.remoteUrl, scratch], { cwd: fixture.root });
+    await fixture.git(['merge', '-q', '--squash', 'origin/datakit/promote/dev/c0/orders'], { cwd: scratch });
+    await fixture.git(['commit', '-q', '-m', 'Promote orders 0.1.0 to dev/c0 (#1)'], { cwd: scratch, at: hours(1) });
+    await fixture.git(['push', '-q', 'origin', 'main'], { cwd: scratch });
+    const status = await readStatus(await open(hours(2), { requireClean: false }), 'orders');
+    expect(status.packages[0]!.entries[0]!.pending).toEqual([]);
+    const next = await promote('0.2.0', 'dev', hours(2));
+    expect(next.result?.pushed).toBe(true);
+    await fixture.git(['fetch', '-q', 'origin'], { cwd: scratch });
+    await fixture.git(['merge', '-q', '--no-ff', '-m', 'merge', 'origin/datakit/promote/dev/c0/orders'], { cwd: scratch, at: hours(3) });
+    expect(await readFile(path.join(scratch, 'envs/dev/cells/c0/apps/orders/packagedeployment.yaml'), 'utf8')).toContain(versions['0.2.0']);
+  });
+
+  it('rolling back twice goes further back, not forth to the version just rolled back from', async () => {
+    for (const [i, v] of ['0.1.0', '0.2.0', '0.3.0'].entries()) {
+      await promote(v, 'dev', hours(2 * i));
+      await fixture.merge('datakit/promote/dev/c0/orders', hours(2 * i + 1));
+    }
+    const scm = await open(hours(7));
+    const first = await prepareRollback({ scm, clock: fixedClock(hours(7)) }, { package: 'orders', env: 'dev' });
+    await proposePlan(scm, first.plan);
+    await fixture.merge('datakit/rollback/dev/c0/orders', hours(8));
+    const second = await prepareRollback({ scm: await open(hours(9)), clock: fixedClock(hours(9)) }, { package: 'orders', env: 'dev' });
+    expect(second.plan.previous?.version).toBe('0.2.0');
+    expect(second.plan.artifact.version).toBe('0.1.0');
+  });
+
+  it('a local repository without a remote reads main even with a promotion branch checked out', async () => {
+    const local = path.join(fixture.root, 'local');
+    await fixture.git(['clone', '-q', fixture.remoteUrl, local], { cwd: fixture.root });
+    await fixture.git(['remote', 'remove', 'origin'], { cwd: local });
+    const scm = await open(hours(0), {}, local);
+    const { plan } = await preparePromotion({ scm, clock: fixedClock(hours(0)) }, resolver, {
+      package: 'orders',
+      versionOrDigest: '0.1.0',
+      env: 'dev',
+    });
+    const result = await proposePlan(scm, plan);
+    expect(result).toMatchObject({ pushed: false, committed: true });
+    await fixture.git(['checkout', '-q', 'datakit/promote/dev/c0/orders'], { cwd: local });
+    const again = await open(hours(1), {}, local);
+    const int = await preparePromotion({ scm: again, clock: fixedClock(hours(1)) }, resolver, {
+      package: 'orders',
+      versionOrDigest: '0.1.0',
+      env: 'int',
+    });
+    expect(int.plan.baseCommit).toBe((await fixture.git(['rev-parse', 'main'], { cwd: local })).trim());
+    expect(int.plan.allowed).toBe(false);
+  });
+
+  it('never shows credentials of a remote URL, and ignores an inherited GIT_DIR', async () => {
+    await fixture.git(['remote', 'set-url', 'origin', 'https://x-access-token:ghs_SECRET123@127.0.0.1:9/acme/gitops.git']);
+    const scm = await open(hours(0));
+    expect(scm.description).not.toContain('ghs_SECRET123');
+    const error = await scm.readSnapshot().catch((e: Error) => e);
+    expect(String((error as Error).message)).not.toContain('ghs_SECRET123');
+    await fixture.git(['remote', 'set-url', 'origin', fixture.remoteUrl]);
+    process.env.GIT_DIR = path.join(fixture.root, 'remote.git', 'nonexistent');
+    try {
+      const snapshot = await (await open(hours(0))).readSnapshot();
+      expect(snapshot.branch).toBe('main');
+    } finally {
+      delete process.env.GIT_DIR;
+    }
   });
 });

@@ -36149,6 +36149,25 @@ function pathInput(name, workspace) {
     const raw = lib_core.getInput(name);
     return raw === '' ? undefined : external_node_path_default().resolve(workspace, raw);
 }
+/**
+ * Reads the username, password and token inputs and masks them first (the runner then replaces
+ * them with *** in everything the step prints), together with DK_REGISTRY_PASSWORD and the Basic
+ * credentials a header would carry. Username and password come both or neither.
+ */
+function readSecretInputs(env) {
+    const password = lib_core.getInput('password');
+    const token = lib_core.getInput('token');
+    for (const secret of [password, token, env.DK_REGISTRY_PASSWORD])
+        if (secret)
+            lib_core.setSecret(secret);
+    const username = lib_core.getInput('username');
+    if (username && password)
+        lib_core.setSecret(Buffer.from(`${username}:${password}`).toString('base64'));
+    if (Boolean(username) !== Boolean(password)) {
+        throw new InputError(`input ${username ? 'password' : 'username'} is empty, but ${username ? 'username' : 'password'} is set: set both or neither`);
+    }
+    return { username, password, token };
+}
 
 ;// CONCATENATED MODULE: ../common/src/report.ts
 
@@ -47922,19 +47941,8 @@ const inputs_urlPattern = /^(file|https?|ssh|git):\/\/|^[\w.-]+@[\w.-]+:/;
  */
 function readInputs() {
     const env = process.env;
-    const password = lib_core.getInput('password');
-    const token = lib_core.getInput('token');
-    for (const secret of [password, token, env.DK_REGISTRY_PASSWORD])
-        if (secret)
-            lib_core.setSecret(secret);
-    const username = lib_core.getInput('username');
-    // What goes into a Basic Authorization header, in case anything ever echoed one.
-    if (username && password)
-        lib_core.setSecret(Buffer.from(`${username}:${password}`).toString('base64'));
+    const { username, password, token } = readSecretInputs(env);
     const gitopsRepo = lib_core.getInput('gitops-repo');
-    if (Boolean(username) !== Boolean(password)) {
-        throw new InputError(`input ${username ? 'password' : 'username'} is empty, but ${username ? 'username' : 'password'} is set: set both or neither`);
-    }
     const context = readRunnerContext();
     const packageName = required('package', 'the package name (metadata.name in its dk.yaml)');
     if (packageName.length > 63 || !packagePattern.test(packageName)) {

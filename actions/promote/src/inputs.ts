@@ -1,7 +1,14 @@
 import os from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
-import { booleanInput, InputError, pathInput, readRunnerContext, type RunnerContext } from '@datakit/action-common/inputs';
+import {
+  booleanInput,
+  InputError,
+  pathInput,
+  readRunnerContext,
+  readSecretInputs,
+  type RunnerContext,
+} from '@datakit/action-common/inputs';
 
 /** Where the gitops repository lives: the GitHub API, or plain git (a checkout or a URL). */
 export type GitopsLocation =
@@ -61,18 +68,8 @@ const urlPattern = /^(file|https?|ssh|git):\/\/|^[\w.-]+@[\w.-]+:/;
  */
 export function readInputs(): Inputs {
   const env = process.env;
-  const password = core.getInput('password');
-  const token = core.getInput('token');
-  for (const secret of [password, token, env.DK_REGISTRY_PASSWORD]) if (secret) core.setSecret(secret);
-  const username = core.getInput('username');
-  // What goes into a Basic Authorization header, in case anything ever echoed one.
-  if (username && password) core.setSecret(Buffer.from(`${username}:${password}`).toString('base64'));
+  const { username, password, token } = readSecretInputs(env);
   const gitopsRepo = core.getInput('gitops-repo');
-  if (Boolean(username) !== Boolean(password)) {
-    throw new InputError(
-      `input ${username ? 'password' : 'username'} is empty, but ${username ? 'username' : 'password'} is set: set both or neither`,
-    );
-  }
 
   const context = readRunnerContext();
   const packageName = required('package', 'the package name (metadata.name in its dk.yaml)');

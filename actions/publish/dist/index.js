@@ -40287,6 +40287,25 @@ function pathInput(name, workspace) {
     const raw = core.getInput(name);
     return raw === '' ? undefined : external_node_path_default().resolve(workspace, raw);
 }
+/**
+ * Reads the username, password and token inputs and masks them first (the runner then replaces
+ * them with *** in everything the step prints), together with DK_REGISTRY_PASSWORD and the Basic
+ * credentials a header would carry. Username and password come both or neither.
+ */
+function readSecretInputs(env) {
+    const password = core.getInput('password');
+    const token = core.getInput('token');
+    for (const secret of [password, token, env.DK_REGISTRY_PASSWORD])
+        if (secret)
+            core.setSecret(secret);
+    const username = core.getInput('username');
+    if (username && password)
+        core.setSecret(Buffer.from(`${username}:${password}`).toString('base64'));
+    if (Boolean(username) !== Boolean(password)) {
+        throw new InputError(`input ${username ? 'password' : 'username'} is empty, but ${username ? 'username' : 'password'} is set: set both or neither`);
+    }
+    return { username, password, token };
+}
 
 ;// CONCATENATED MODULE: ../common/src/report.ts
 
@@ -40461,18 +40480,7 @@ const package_namespaceObject = {"rE":"0.1.0"};
  */
 function readInputs() {
     const env = process.env;
-    const password = core.getInput('password');
-    const token = core.getInput('token');
-    for (const secret of [password, token, env.DK_REGISTRY_PASSWORD])
-        if (secret)
-            core.setSecret(secret);
-    const username = core.getInput('username');
-    // What goes into a Basic Authorization header, in case anything ever echoed one.
-    if (username && password)
-        core.setSecret(Buffer.from(`${username}:${password}`).toString('base64'));
-    if (Boolean(username) !== Boolean(password)) {
-        throw new InputError(`input ${username ? 'password' : 'username'} is empty, but ${username ? 'username' : 'password'} is set: set both or neither`);
-    }
+    const { username, password, token } = readSecretInputs(env);
     const context = readRunnerContext();
     const registry = core.getInput('registry');
     if (registry === '') {

@@ -1,6 +1,13 @@
 import path from 'node:path';
 import * as core from '@actions/core';
-import { booleanInput, InputError, pathInput, readRunnerContext, type RunnerContext } from '@datakit/action-common/inputs';
+import {
+  booleanInput,
+  InputError,
+  pathInput,
+  readRunnerContext,
+  readSecretInputs,
+  type RunnerContext,
+} from '@datakit/action-common/inputs';
 
 /**
  * Everything the action is configured with. This module (with the shared runner context) is the
@@ -40,17 +47,7 @@ export interface Inputs {
  */
 export function readInputs(): Inputs {
   const env = process.env;
-  const password = core.getInput('password');
-  const token = core.getInput('token');
-  for (const secret of [password, token, env.DK_REGISTRY_PASSWORD]) if (secret) core.setSecret(secret);
-  const username = core.getInput('username');
-  // What goes into a Basic Authorization header, in case anything ever echoed one.
-  if (username && password) core.setSecret(Buffer.from(`${username}:${password}`).toString('base64'));
-  if (Boolean(username) !== Boolean(password)) {
-    throw new InputError(
-      `input ${username ? 'password' : 'username'} is empty, but ${username ? 'username' : 'password'} is set: set both or neither`,
-    );
-  }
+  const { username, password, token } = readSecretInputs(env);
 
   const context = readRunnerContext();
   const registry = core.getInput('registry');

@@ -7,6 +7,7 @@ export default defineConfig({
       'sdk/test/**/*.test.ts',
       'cli/test/**/*.test.ts',
       'actions/*/test/**/*.test.ts',
+      'app/test/**/*.test.ts',
       'test/**/*.test.ts',
     ],
     testTimeout: 60_000,

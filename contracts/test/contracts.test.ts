@@ -50,7 +50,7 @@ describe('error-code catalogue', () => {
 
   it('documents every code with a title, an explanation and a fix', () => {
     for (const [code, info] of entries) {
-      expect(code).toMatch(/^DK[1-7]\d\d$/);
+      expect(code).toMatch(/^DK[1-8]\d\d$/);
       expect(info.title.length, code).toBeGreaterThan(3);
       expect(info.explanation.length, code).toBeGreaterThan(20);
       expect(info.fix.length, code).toBeGreaterThan(5);
@@ -71,8 +71,8 @@ describe('error-code catalogue', () => {
     expect(entries.some(([c]) => family(c) === 5)).toBe(true);
   });
 
-  it('is used by the code: every code is raised somewhere in sdk or cli', async () => {
-    const files = ['sdk/src', 'cli/src'].flatMap((dir) =>
+  it('is used by the code: every code is raised somewhere in sdk, cli or app', async () => {
+    const files = ['sdk/src', 'cli/src', 'app/src'].flatMap((dir) =>
       (readdirSync(path.join(repo, dir), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => path.join(dir, f)),
     );
     const sources = (await Promise.all(files.map((f) => readFile(path.join(repo, f), 'utf8')))).join('\n');

@@ -29586,6 +29586,48 @@ const codes_codes = {
         explanation: 'dk gitops init scaffolds a new repository and never overwrites files.',
         fix: 'Name a new or empty directory.',
     },
+    DK800: {
+        title: 'Invalid app configuration',
+        severity: 'error',
+        explanation: 'The DataKit GitHub App cannot start: a required setting (APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET or WEBHOOK_SECRETS) is missing or malformed.',
+        fix: 'Set the variables named in the error (the chart takes them from a Secret), then start the app again.',
+    },
+    DK801: {
+        title: 'Invalid repository settings',
+        severity: 'error',
+        explanation: '.github/datakit.yml on the default branch of the package repository is not valid YAML or has unknown or mistyped keys.',
+        fix: 'Correct the file at the reported place (keys: package, gitops, registry) on the default branch.',
+    },
+    DK802: {
+        title: 'Not allowed to run this command',
+        severity: 'error',
+        explanation: 'Promotion commands need write access to the package repository (checked through the collaborator permission API) and, where the policy names promoters, membership of a named team or user list. Bots and pull requests from forks cannot promote.',
+        fix: 'Ask a maintainer to grant write access or add you to a promoter team, or ask someone allowed to comment.',
+    },
+    DK803: {
+        title: 'No artifact for the commit',
+        severity: 'error',
+        explanation: 'No artifact in the registry carries the org.opencontainers.image.revision of the pull request head commit, so there is nothing to promote yet.',
+        fix: 'Wait for the publish workflow (datakit/publish) of this commit to finish, then comment again.',
+    },
+    DK804: {
+        title: 'Unknown or malformed command',
+        severity: 'error',
+        explanation: 'The comment starts with /promote, /rollback or /datakit but the arguments do not match the command.',
+        fix: 'Comment /datakit help for the commands and their arguments.',
+    },
+    DK805: {
+        title: 'Webhook signature invalid',
+        severity: 'error',
+        explanation: 'A delivery without X-Hub-Signature-256, or signed with none of the configured webhook secrets, was rejected before any processing.',
+        fix: "Make the GitHub App's webhook secret one of WEBHOOK_SECRET / WEBHOOK_SECRETS (during a rotation, list both).",
+    },
+    DK806: {
+        title: 'App not installed on the repository',
+        severity: 'error',
+        explanation: 'The DataKit GitHub App has no installation covering the repository it must read or write (the package repository or the gitops repository named in .github/datakit.yml).',
+        fix: 'Install the GitHub App on that repository (contents, pull requests, checks write), or name a gitops repository it is installed on.',
+    },
 };
 function codes_isCode(value) {
     return Object.prototype.hasOwnProperty.call(codes_codes, value);

@@ -34262,6 +34262,48 @@ const codes_codes = {
         explanation: 'dk gitops init scaffolds a new repository and never overwrites files.',
         fix: 'Name a new or empty directory.',
     },
+    DK800: {
+        title: 'Invalid app configuration',
+        severity: 'error',
+        explanation: 'The DataKit GitHub App cannot start: a required setting (APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET or WEBHOOK_SECRETS) is missing or malformed.',
+        fix: 'Set the variables named in the error (the chart takes them from a Secret), then start the app again.',
+    },
+    DK801: {
+        title: 'Invalid repository settings',
+        severity: 'error',
+        explanation: '.github/datakit.yml on the default branch of the package repository is not valid YAML or has unknown or mistyped keys.',
+        fix: 'Correct the file at the reported place (keys: package, gitops, registry) on the default branch.',
+    },
+    DK802: {
+        title: 'Not allowed to run this command',
+        severity: 'error',
+        explanation: 'Promotion commands need write access to the package repository (checked through the collaborator permission API) and, where the policy names promoters, membership of a named team or user list. Bots and pull requests from forks cannot promote.',
+        fix: 'Ask a maintainer to grant write access or add you to a promoter team, or ask someone allowed to comment.',
+    },
+    DK803: {
+        title: 'No artifact for the commit',
+        severity: 'error',
+        explanation: 'No artifact in the registry carries the org.opencontainers.image.revision of the pull request head commit, so there is nothing to promote yet.',
+        fix: 'Wait for the publish workflow (datakit/publish) of this commit to finish, then comment again.',
+    },
+    DK804: {
+        title: 'Unknown or malformed command',
+        severity: 'error',
+        explanation: 'The comment starts with /promote, /rollback or /datakit but the arguments do not match the command.',
+        fix: 'Comment /datakit help for the commands and their arguments.',
+    },
+    DK805: {
+        title: 'Webhook signature invalid',
+        severity: 'error',
+        explanation: 'A delivery without X-Hub-Signature-256, or signed with none of the configured webhook secrets, was rejected before any processing.',
+        fix: "Make the GitHub App's webhook secret one of WEBHOOK_SECRET / WEBHOOK_SECRETS (during a rotation, list both).",
+    },
+    DK806: {
+        title: 'App not installed on the repository',
+        severity: 'error',
+        explanation: 'The DataKit GitHub App has no installation covering the repository it must read or write (the package repository or the gitops repository named in .github/datakit.yml).',
+        fix: 'Install the GitHub App on that repository (contents, pull requests, checks write), or name a gitops repository it is installed on.',
+    },
 };
 function codes_isCode(value) {
     return Object.prototype.hasOwnProperty.call(codes_codes, value);
@@ -46243,6 +46285,45 @@ async function renderKustomizeDiff(appDir, before, after, options = {}) {
 
 
 
+const markerPattern = /<!-- datakit:promotion (\{.*?\}) -->/;
+/** Reads the marker renderPlanBody writes; undefined when absent or not well-formed. */
+function parsePromotionMarker(body) {
+    const match = markerPattern.exec(body ?? '');
+    if (!match)
+        return undefined;
+    let value;
+    try {
+        value = JSON.parse(match[1]);
+    }
+    catch {
+        return undefined;
+    }
+    if (typeof value !== 'object' || value === null)
+        return undefined;
+    const m = value;
+    const strings = ['package', 'env', 'cell', 'version', 'digest'];
+    if ((m.kind !== 'promote' && m.kind !== 'rollback') || strings.some((k) => typeof m[k] !== 'string'))
+        return undefined;
+    const marker = {
+        kind: m.kind,
+        package: m.package,
+        env: m.env,
+        cell: m.cell,
+        version: m.version,
+        digest: m.digest,
+        previousDigest: typeof m.previousDigest === 'string' ? m.previousDigest : null,
+    };
+    const source = m.source;
+    if (typeof source === 'object' && source !== null && typeof source.repository === 'string' && typeof source.commit === 'string') {
+        marker.source = {
+            repository: source.repository,
+            commit: source.commit,
+            ...(typeof source.pullRequest === 'number' ? { pullRequest: source.pullRequest } : {}),
+            ...(typeof source.requestedBy === 'string' ? { requestedBy: source.requestedBy } : {}),
+        };
+    }
+    return marker;
+}
 function resolveCell(state, request) {
     const env = policy_findEnvironment(state.policy, request.env);
     const present = state.cells.get(request.env) ?? [];
@@ -46362,6 +46443,7 @@ async function plan_planPromotion(snapshot, state, request, options) {
         labels: ['datakit', request.kind === 'rollback' ? 'rollback' : 'promotion', `env:${request.env}`, `package:${request.package}`],
         body: '',
         rendered,
+        source: request.source,
     };
     plan.body = renderPlanBody(plan);
     return plan;
@@ -46382,6 +46464,12 @@ function renderPlanBody(plan) {
         `| version | ${plan.previous ? `\`${plan.previous.version}\`` : '—'} | \`${plan.artifact.version}\` |`,
         `| digest | ${plan.previous ? `\`${plan.previous.digest}\`` : '—'} | \`${plan.artifact.digest}\` |`,
         `| ref | ${plan.previous ? `\`${plan.previous.ref}\`` : '—'} | \`${plan.artifact.ref}\` |`,
+        ...(plan.source === undefined
+            ? []
+            : [
+                '',
+                `Requested${plan.source.requestedBy ? ` by @${plan.source.requestedBy}` : ''} from ${plan.source.repository}${plan.source.pullRequest === undefined ? '' : `#${plan.source.pullRequest}`} at commit \`${plan.source.commit}\`.`,
+            ]),
         '',
         `### Policy ${plan.allowed ? '(allowed)' : '(refused)'}`,
         '',
@@ -46404,6 +46492,7 @@ function renderPlanBody(plan) {
         version: plan.artifact.version,
         digest: plan.artifact.digest,
         previousDigest: plan.previous?.digest ?? null,
+        ...(plan.source === undefined ? {} : { source: plan.source }),
     };
     lines.push('', `<!-- datakit:promotion ${JSON.stringify(marker)} -->`);
     return lines.join('\n') + '\n';
@@ -46441,6 +46530,7 @@ async function preparePromotion(context, resolver, input) {
         artifact,
         ...(input.actor === undefined ? {} : { actor: input.actor }),
         ...(input.approvals === undefined ? {} : { approvals: input.approvals }),
+        ...(input.source === undefined ? {} : { source: input.source }),
     }, planOptions(context));
     return { plan, state, snapshot };
 }
@@ -46506,6 +46596,7 @@ async function prepareRollback(context, input) {
         artifact: { version: target.version, digest: target.digest, ref: target.ref },
         ...(input.actor === undefined ? {} : { actor: input.actor }),
         ...(input.approvals === undefined ? {} : { approvals: input.approvals }),
+        ...(input.source === undefined ? {} : { source: input.source }),
     }, planOptions(context));
     return { plan, state, snapshot };
 }

@@ -5,4 +5,4 @@ export * from './github-snapshot';
 export * from './github-source-control';
 export * from './pin-history';
 export * from './rate-limit';
-export { defaultGitHubRetryPolicy, type GitHubRetryPolicy } from './request-policy';
+export { defaultGitHubRetryPolicy, installRequestPolicy, type GitHubRetryPolicy, type RequestPolicySettings } from './request-policy';

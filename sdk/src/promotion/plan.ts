@@ -26,6 +26,67 @@ export interface PlanRequest {
   /** Who asks; without one (the CLI) promoters and approvals are deferred to the pull request. */
   actor?: Actor;
   approvals?: readonly Actor[];
+  /** Where the promotion was asked for (the app binds it to a commit of a package repository). */
+  source?: PromotionSource;
+}
+
+/** The package repository commit a promotion was bound to, and who asked (from a /promote comment). */
+export interface PromotionSource {
+  /** owner/name of the package repository. */
+  repository: string;
+  /** The commit the artifact was published from. */
+  commit: string;
+  pullRequest?: number;
+  requestedBy?: string;
+}
+
+/** What the PR body's machine-readable marker holds. */
+export interface PromotionMarker {
+  kind: ChangeKind;
+  package: string;
+  env: string;
+  cell: string;
+  version: string;
+  digest: string;
+  previousDigest: string | null;
+  source?: PromotionSource;
+}
+
+const markerPattern = /<!-- datakit:promotion (\{.*?\}) -->/;
+
+/** Reads the marker renderPlanBody writes; undefined when absent or not well-formed. */
+export function parsePromotionMarker(body: string | null | undefined): PromotionMarker | undefined {
+  const match = markerPattern.exec(body ?? '');
+  if (!match) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(match[1]!);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const m = value as Record<string, unknown>;
+  const strings = ['package', 'env', 'cell', 'version', 'digest'] as const;
+  if ((m.kind !== 'promote' && m.kind !== 'rollback') || strings.some((k) => typeof m[k] !== 'string')) return undefined;
+  const marker: PromotionMarker = {
+    kind: m.kind,
+    package: m.package as string,
+    env: m.env as string,
+    cell: m.cell as string,
+    version: m.version as string,
+    digest: m.digest as string,
+    previousDigest: typeof m.previousDigest === 'string' ? m.previousDigest : null,
+  };
+  const source = m.source as Record<string, unknown> | undefined;
+  if (typeof source === 'object' && source !== null && typeof source.repository === 'string' && typeof source.commit === 'string') {
+    marker.source = {
+      repository: source.repository,
+      commit: source.commit,
+      ...(typeof source.pullRequest === 'number' ? { pullRequest: source.pullRequest } : {}),
+      ...(typeof source.requestedBy === 'string' ? { requestedBy: source.requestedBy } : {}),
+    };
+  }
+  return marker;
 }
 
 export interface FileEdit {
@@ -56,6 +117,7 @@ export interface PromotionPlan {
   /** Markdown: pins, policy results, rendered diff. */
   body: string;
   rendered: RenderedDiff | undefined;
+  source: PromotionSource | undefined;
 }
 
 export interface PlanOptions {
@@ -203,6 +265,7 @@ export async function planPromotion(
     labels: ['datakit', request.kind === 'rollback' ? 'rollback' : 'promotion', `env:${request.env}`, `package:${request.package}`],
     body: '',
     rendered,
+    source: request.source,
   };
   plan.body = renderPlanBody(plan);
   return plan;
@@ -224,6 +287,14 @@ export function renderPlanBody(plan: PromotionPlan): string {
     `| version | ${plan.previous ? `\`${plan.previous.version}\`` : '—'} | \`${plan.artifact.version}\` |`,
     `| digest | ${plan.previous ? `\`${plan.previous.digest}\`` : '—'} | \`${plan.artifact.digest}\` |`,
     `| ref | ${plan.previous ? `\`${plan.previous.ref}\`` : '—'} | \`${plan.artifact.ref}\` |`,
+    ...(plan.source === undefined
+      ? []
+      : [
+          '',
+          `Requested${plan.source.requestedBy ? ` by @${plan.source.requestedBy}` : ''} from ${plan.source.repository}${
+            plan.source.pullRequest === undefined ? '' : `#${plan.source.pullRequest}`
+          } at commit \`${plan.source.commit}\`.`,
+        ]),
     '',
     `### Policy ${plan.allowed ? '(allowed)' : '(refused)'}`,
     '',
@@ -235,7 +306,7 @@ export function renderPlanBody(plan: PromotionPlan): string {
   if (plan.rendered === undefined) lines.push(plan.unchanged ? 'No change: the environment already pins this digest.' : '(not rendered)');
   else if (!plan.rendered.ok) lines.push(`> ⚠️ ${plan.rendered.reason}`);
   else lines.push('```diff', plan.rendered.diff === '' ? '(no change in the rendered manifests)' : plan.rendered.diff, '```');
-  const marker = {
+  const marker: PromotionMarker = {
     kind: plan.kind,
     package: plan.package,
     env: plan.env,
@@ -243,6 +314,7 @@ export function renderPlanBody(plan: PromotionPlan): string {
     version: plan.artifact.version,
     digest: plan.artifact.digest,
     previousDigest: plan.previous?.digest ?? null,
+    ...(plan.source === undefined ? {} : { source: plan.source }),
   };
   lines.push('', `<!-- datakit:promotion ${JSON.stringify(marker)} -->`);
   return lines.join('\n') + '\n';

@@ -4,7 +4,7 @@ import type { ArtifactResolver } from './artifact-resolver';
 import { parseDeployment, type ArtifactPin } from './deployment-file';
 import type { Actor } from './evaluate';
 import { readGitopsState, type GitopsState } from './gitops-state';
-import { changeRequestFor, planPromotion, requireEnvironment, type PromotionPlan } from './plan';
+import { changeRequestFor, planPromotion, requireEnvironment, type PromotionPlan, type PromotionSource } from './plan';
 import type { ChangeResult, GitopsSnapshot, PinHistoryEntry, SourceControl } from './source-control';
 
 export interface PromotionContext {
@@ -23,6 +23,7 @@ export interface PromoteInput {
   cell?: string;
   actor?: Actor;
   approvals?: readonly Actor[];
+  source?: PromotionSource;
 }
 
 export interface PreparedChange {
@@ -52,6 +53,7 @@ export async function preparePromotion(
       artifact,
       ...(input.actor === undefined ? {} : { actor: input.actor }),
       ...(input.approvals === undefined ? {} : { approvals: input.approvals }),
+      ...(input.source === undefined ? {} : { source: input.source }),
     },
     planOptions(context),
   );
@@ -66,6 +68,7 @@ export interface RollbackInput {
   toVersion?: string;
   actor?: Actor;
   approvals?: readonly Actor[];
+  source?: PromotionSource;
 }
 
 /** Plans a rollback to an earlier pin of the env/cell from the history of the default branch. */
@@ -142,6 +145,7 @@ export async function prepareRollback(context: PromotionContext, input: Rollback
       artifact: { version: target.version, digest: target.digest, ref: target.ref },
       ...(input.actor === undefined ? {} : { actor: input.actor }),
       ...(input.approvals === undefined ? {} : { approvals: input.approvals }),
+      ...(input.source === undefined ? {} : { source: input.source }),
     },
     planOptions(context),
   );

@@ -1,7 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import type { FlatEntry } from './git-object-store';
+import { appRoutes } from './fake-github-app-routes';
 import {
-  FakeGitHubError,
+  created,
+  fail,
+  issueOf,
+  list,
+  ok,
+  paginate,
+  pullOf,
+  repo,
+  text,
+  validation,
+  verifyAppJwt,
+  type RouteContext,
+  type RouteDefinition,
+} from './fake-github-route-kit';
+import {
   isoSeconds,
   legacyPermission,
   permissionFlags,
@@ -11,95 +26,30 @@ import {
   type FakeRepository,
 } from './fake-github-state';
 
+export type { Reply, RouteContext, RouteDefinition } from './fake-github-route-kit';
+
 /**
  * The REST routes of the fake GitHub, named exactly as GitHub's documentation (and Octokit) name
  * them, e.g. `PATCH /repos/{owner}/{repo}/git/refs/{ref}`. Status codes, validation messages and
  * response shapes follow the real API for the cases the tests exercise; anything else is minimal.
  */
 
-export interface RouteContext {
-  state: FakeGitHubState;
-  params: Record<string, string>;
-  query: URLSearchParams;
-  /** The JSON body ({} when there was none). */
-  body: Record<string, unknown>;
-  rawBody: unknown;
-  /** Who the token belongs to. */
-  login: string;
-  authorization: string | undefined;
-  /** The request URL, for pagination links. */
-  url: URL;
-}
-
-export interface Reply {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-
-export interface RouteDefinition {
-  /** e.g. GET /repos/{owner}/{repo}/git/ref/{ref} */
-  route: string;
-  /** `app`: authenticated as the GitHub App itself (a JWT), not with a token. */
-  auth?: 'app';
-  handle: (context: RouteContext) => Reply;
-}
-
-const ok = (body: unknown): Reply => ({ status: 200, body });
-const created = (body: unknown): Reply => ({ status: 201, body });
-const fail = (status: number, message: string, errors?: unknown[]): never => {
-  throw new FakeGitHubError(status, message, errors);
-};
-const validation = (errors: unknown[]): never => fail(422, 'Validation Failed', errors);
-
-function text(body: Record<string, unknown>, key: string): string | undefined {
-  const value = body[key];
-  return typeof value === 'string' ? value : undefined;
-}
-
-function list(body: Record<string, unknown>, key: string): string[] {
-  const value = body[key];
-  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
-}
-
-const roleRank = ['read', 'triage', 'write', 'maintain', 'admin'];
-
-/** The repository of the route, as the caller may see it: 404 when absent or private to them, 403 when a write is not theirs to make. */
-function repo(context: RouteContext, access: 'read' | 'write' = 'read'): FakeRepository {
-  const repository = context.state.repository(context.params.owner ?? '', context.params.repo ?? '');
-  if (!repository) return fail(404, 'Not Found');
-  const role = context.state.roleOf(repository, context.login);
-  if (role === undefined && repository.private) return fail(404, 'Not Found');
-  if (access === 'write' && roleRank.indexOf(role ?? '') < roleRank.indexOf('write')) {
-    return fail(403, 'Resource not accessible by personal access token');
+/** The tree of a three-way merge of `headSha` into `baseSha` (file by file); undefined on a conflict. */
+export function mergeTrees(state: FakeGitHubState, repository: FakeRepository, baseSha: string, headSha: string): string | undefined {
+  const { store } = repository;
+  const mergeBase = state.mergeBase(repository, baseSha, headSha);
+  const filesOf = (sha: string | undefined) =>
+    sha === undefined ? new Map<string, FlatEntry>() : store.flatten(state.commit(repository, sha).tree);
+  const [ancestorFiles, baseFiles, headFiles] = [filesOf(mergeBase), filesOf(baseSha), filesOf(headSha)];
+  const merged = new Map(baseFiles);
+  for (const path of new Set([...ancestorFiles.keys(), ...baseFiles.keys(), ...headFiles.keys()])) {
+    const [was, ours, theirs] = [ancestorFiles.get(path)?.sha, baseFiles.get(path)?.sha, headFiles.get(path)?.sha];
+    if (theirs === was || theirs === ours) continue;
+    if (ours !== was) return undefined;
+    if (theirs === undefined) merged.delete(path);
+    else merged.set(path, headFiles.get(path)!);
   }
-  return repository;
-}
-
-function pullOf(repository: FakeRepository, number: string | undefined): FakePullRequest {
-  const pull = repository.pulls.find((candidate) => String(candidate.number) === number);
-  return pull ?? fail(404, 'Not Found');
-}
-
-/** Pages of a list with GitHub's Link header (per_page ≤ 100, default 30). */
-function paginate(context: RouteContext, items: readonly unknown[]): Reply {
-  const perPage = Math.min(100, Math.max(1, Number(context.query.get('per_page') ?? 30) || 30));
-  const page = Math.max(1, Number(context.query.get('page') ?? 1) || 1);
-  const last = Math.max(1, Math.ceil(items.length / perPage));
-  const link = (to: number, rel: string) => {
-    const url = new URL(context.url);
-    url.searchParams.set('per_page', String(perPage));
-    url.searchParams.set('page', String(to));
-    return `<${url.toString()}>; rel="${rel}"`;
-  };
-  const links = [];
-  if (page < last) links.push(link(page + 1, 'next'), link(last, 'last'));
-  if (page > 1) links.push(link(1, 'first'), link(page - 1, 'prev'));
-  return {
-    status: 200,
-    body: items.slice((page - 1) * perPage, page * perPage),
-    headers: links.length > 0 ? { link: links.join(', ') } : {},
-  };
+  return store.buildTree(merged);
 }
 
 /** Merges a pull request as GitHub does (merge commit, squash or rebase as one commit); the new base head. */
@@ -115,26 +65,16 @@ export function mergePullRequest(
   const baseRef = `refs/heads/${pull.base}`;
   const baseSha = repository.refs.get(baseRef) ?? fail(405, 'Base branch was deleted');
   const { store } = repository;
-  const mergeBase = state.mergeBase(repository, baseSha, headSha);
-  const filesOf = (sha: string | undefined) =>
-    sha === undefined ? new Map<string, FlatEntry>() : store.flatten(state.commit(repository, sha).tree);
-  const [ancestorFiles, baseFiles, headFiles] = [filesOf(mergeBase), filesOf(baseSha), filesOf(headSha)];
-  const merged = new Map(baseFiles);
-  for (const path of new Set([...ancestorFiles.keys(), ...baseFiles.keys(), ...headFiles.keys()])) {
-    const [was, ours, theirs] = [ancestorFiles.get(path)?.sha, baseFiles.get(path)?.sha, headFiles.get(path)?.sha];
-    if (theirs === was || theirs === ours) continue;
-    if (ours !== was) fail(405, 'Pull Request is not mergeable');
-    if (theirs === undefined) merged.delete(path);
-    else merged.set(path, headFiles.get(path)!);
-  }
+  const tree = mergeTrees(state, repository, baseSha, headSha) ?? fail(405, 'Pull Request is not mergeable');
   const method = options.method ?? 'merge';
   const now = options.date ?? state.timestamp();
   const committer = state.signature('web-flow', now);
+  const headOwner = state.headRepositoryOf(repository, pull)?.owner ?? repository.owner;
   const title =
     options.title ??
-    (method === 'merge' ? `Merge pull request #${pull.number} from ${repository.owner}/${pull.head}` : `${pull.title} (#${pull.number})`);
+    (method === 'merge' ? `Merge pull request #${pull.number} from ${headOwner}/${pull.head}` : `${pull.title} (#${pull.number})`);
   const commit = store.putCommit({
-    tree: store.buildTree(merged),
+    tree,
     parents: method === 'merge' ? [baseSha, headSha] : [baseSha],
     message: options.message ? `${title}\n\n${options.message}` : title,
     author: state.signature(options.login, now),
@@ -361,23 +301,8 @@ export function routes(): RouteDefinition[] {
         const behind = [...ofBase].filter((sha) => !ofHead.has(sha)).length;
         const status = baseSha === headSha ? 'identical' : behind === 0 ? 'ahead' : ahead.length === 0 ? 'behind' : 'diverged';
         const mergeBase = c.state.mergeBase(repository, baseSha, headSha) ?? baseSha;
-        const before = repository.store.flatten(c.state.commit(repository, mergeBase).tree);
-        const after = repository.store.flatten(c.state.commit(repository, headSha).tree);
         const fullName = `${repository.owner}/${repository.name}`;
-        const files = [...new Set([...before.keys(), ...after.keys()])]
-          .sort()
-          .filter((path) => before.get(path)?.sha !== after.get(path)?.sha)
-          .map((path) => ({
-            sha: after.get(path)?.sha ?? before.get(path)!.sha,
-            filename: path,
-            status: !before.has(path) ? 'added' : !after.has(path) ? 'removed' : 'modified',
-            additions: 0,
-            deletions: 0,
-            changes: 0,
-            blob_url: c.state.web(`/${fullName}/blob/${headSha}/${path}`),
-            raw_url: c.state.web(`/${fullName}/raw/${headSha}/${path}`),
-            contents_url: c.state.api(`/repos/${fullName}/contents/${path}?ref=${headSha}`),
-          }));
+        const files = c.state.diffFiles(repository, mergeBase, headSha).map((file) => c.state.fileJson(repository, file, headSha));
         return ok({
           url: c.state.api(`/repos/${fullName}/compare/${base}...${head}`),
           html_url: c.state.web(`/${fullName}/compare/${base}...${head}`),
@@ -422,7 +347,10 @@ export function routes(): RouteDefinition[] {
         const base = c.query.get('base');
         const pulls = repository.pulls
           .filter((pull) => state === 'all' || pull.state === state)
-          .filter((pull) => head === null || `${repository.owner}:${pull.head}`.toLowerCase() === head.toLowerCase())
+          .filter((pull) => {
+            const headOwner = c.state.headRepositoryOf(repository, pull)?.owner ?? repository.owner;
+            return head === null || `${headOwner}:${pull.head}`.toLowerCase() === head.toLowerCase();
+          })
           .filter((pull) => base === null || pull.base === base)
           .sort((a, b) => b.number - a.number);
         return paginate(
@@ -440,15 +368,35 @@ export function routes(): RouteDefinition[] {
         const head = headText.includes(':') ? headText.slice(headText.indexOf(':') + 1) : headText;
         const headOwner = headText.includes(':') ? headText.slice(0, headText.indexOf(':')) : repository.owner;
         const base = text(c.body, 'base') ?? '';
-        const headSha = repository.refs.get(`refs/heads/${head}`);
+        // A head in another account: that account's fork of this repository (or `head_repo`).
+        const fullName = `${repository.owner}/${repository.name}`;
+        const headRepoName = text(c.body, 'head_repo');
+        const headRepository =
+          headOwner.toLowerCase() === repository.owner.toLowerCase() && headRepoName === undefined
+            ? repository
+            : [...c.state.repositories.values()].find(
+                (candidate) =>
+                  candidate.parent?.toLowerCase() === fullName.toLowerCase() &&
+                  candidate.owner.toLowerCase() === headOwner.toLowerCase() &&
+                  (headRepoName === undefined || `${candidate.owner}/${candidate.name}`.toLowerCase() === headRepoName.toLowerCase()),
+              );
+        const headSha = headRepository?.refs.get(`refs/heads/${head}`);
         const baseSha = repository.refs.get(`refs/heads/${base}`);
         if (baseSha === undefined) validation([{ resource: 'PullRequest', field: 'base', code: 'invalid' }]);
-        if (headSha === undefined || headOwner.toLowerCase() !== repository.owner.toLowerCase()) {
+        if (headSha === undefined || headRepository === undefined)
           validation([{ resource: 'PullRequest', field: 'head', code: 'invalid' }]);
-        }
-        if (repository.pulls.some((pull) => pull.state === 'open' && pull.head === head && pull.base === base)) {
+        const fork = headRepository === repository ? undefined : `${headRepository!.owner}/${headRepository!.name}`;
+        if (
+          repository.pulls.some(
+            (pull) =>
+              pull.state === 'open' &&
+              pull.head === head &&
+              pull.base === base &&
+              pull.headRepository?.toLowerCase() === fork?.toLowerCase(),
+          )
+        ) {
           validation([
-            { resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${repository.owner}:${head}.` },
+            { resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${headRepository!.owner}:${head}.` },
           ]);
         }
         if (repository.store.isAncestor(headSha!, baseSha!)) {
@@ -457,12 +405,14 @@ export function routes(): RouteDefinition[] {
         const now = c.state.timestamp();
         const pull: FakePullRequest = {
           id: c.state.id(),
+          issueId: c.state.id(),
           number: repository.nextNumber++,
           title,
           body: text(c.body, 'body') ?? null,
           state: 'open',
           draft: c.body.draft === true,
           head,
+          ...(fork === undefined ? {} : { headRepository: fork }),
           base,
           lastHeadSha: headSha!,
           user: c.login,
@@ -551,7 +501,7 @@ export function routes(): RouteDefinition[] {
       route: 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels',
       handle: (c) => {
         const repository = repo(c, 'write');
-        const pull = pullOf(repository, c.params.issue_number);
+        const issue = issueOf(repository, c.params.issue_number);
         const given = Array.isArray(c.rawBody)
           ? (c.rawBody as unknown[])
           : Array.isArray(c.body.labels)
@@ -563,8 +513,8 @@ export function routes(): RouteDefinition[] {
         for (const name of names) {
           if (!repository.labels.has(name)) repository.labels.set(name, { id: c.state.id(), name, color: 'ededed', description: null });
         }
-        const labels = [...new Set([...(repository.issueLabels.get(pull.number) ?? []), ...names])];
-        repository.issueLabels.set(pull.number, labels);
+        const labels = [...new Set([...(repository.issueLabels.get(issue.number) ?? []), ...names])];
+        repository.issueLabels.set(issue.number, labels);
         return ok(labels.map((name) => c.state.labelJson(repository, repository.labels.get(name)!)));
       },
     },
@@ -572,11 +522,11 @@ export function routes(): RouteDefinition[] {
       route: 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments',
       handle: (c) => {
         const repository = repo(c);
-        const pull = pullOf(repository, c.params.issue_number);
+        const issue = issueOf(repository, c.params.issue_number);
         return paginate(
           c,
           repository.comments
-            .filter((comment) => comment.issueNumber === pull.number)
+            .filter((comment) => comment.issueNumber === issue.number)
             .map((comment) => c.state.commentJson(repository, comment)),
         );
       },
@@ -585,10 +535,10 @@ export function routes(): RouteDefinition[] {
       route: 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
       handle: (c) => {
         const repository = repo(c);
-        const pull = pullOf(repository, c.params.issue_number);
+        const issue = issueOf(repository, c.params.issue_number);
         const body = text(c.body, 'body') ?? validation([{ resource: 'IssueComment', field: 'body', code: 'missing_field' }]);
         const now = c.state.timestamp();
-        const comment = { id: c.state.id(), issueNumber: pull.number, body, user: c.login, createdAt: now, updatedAt: now };
+        const comment = { id: c.state.id(), issueNumber: issue.number, body, user: c.login, createdAt: now, updatedAt: now };
         repository.comments.push(comment);
         return created(c.state.commentJson(repository, comment));
       },
@@ -764,18 +714,20 @@ export function routes(): RouteDefinition[] {
       route: 'POST /app/installations/{installation_id}/access_tokens',
       auth: 'app',
       handle: (c) => {
-        if (!/^bearer [\w-]+\.[\w-]+\.[\w-]*$/i.test(c.authorization ?? '')) fail(401, 'A JSON web token could not be decoded');
-        const installation = c.state.installations.get(Number(c.params.installation_id)) ?? fail(404, 'Not Found');
-        const token = `ghs_${randomBytes(18).toString('base64url')}`;
-        c.state.tokens.set(token, `${installation.appSlug}[bot]`);
+        verifyAppJwt(c);
+        const installation = c.state.appInstallation(c.params.installation_id) ?? fail(404, 'Not Found');
+        if (installation.suspendedAt !== null) fail(403, 'This installation has been suspended');
         const asked = list(c.body, 'repositories');
         const permissions = typeof c.body.permissions === 'object' && c.body.permissions !== null ? c.body.permissions : {};
         const names = asked.length > 0 ? asked : installation.repositories?.map((fullName) => fullName.split('/')[1] ?? fullName);
-        const repositories = names?.map(
-          (name) =>
-            c.state.repository(installation.account, name) ??
-            fail(422, `There is at least one repository that does not exist or is not accessible to the parent installation.`),
-        );
+        const repositories = names?.map((name) => {
+          const found = c.state.repository(installation.account, name);
+          return found && c.state.installationCovers(installation, found)
+            ? found
+            : fail(422, 'There is at least one repository that does not exist or is not accessible to the parent installation.');
+        });
+        const token = `ghs_${randomBytes(18).toString('base64url')}`;
+        c.state.tokens.set(token, `${installation.appSlug}[bot]`);
         return created({
           token,
           expires_at: isoSeconds(new Date(c.state.now().getTime() + 3_600_000)),
@@ -785,6 +737,7 @@ export function routes(): RouteDefinition[] {
         });
       },
     },
+    ...appRoutes(),
   ];
 }
 

@@ -1,13 +1,18 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mergePullRequest, routes, type Reply, type RouteDefinition } from './fake-github-routes';
+import { mergePullRequest, mergeTrees, routes, type Reply, type RouteDefinition } from './fake-github-routes';
 import {
   FakeGitHubError,
   FakeGitHubState,
   isoSeconds,
+  type FakeApp,
+  type FakeCheckRun,
   type FakeInstallation,
+  type FakeIssue,
   type FakePullRequest,
   type FakeRepository,
+  type FakeReview,
   type RepositoryRole,
 } from './fake-github-state';
 
@@ -29,6 +34,10 @@ import {
  *   github.failNext('PATCH /repos/{owner}/{repo}/git/refs/{ref}', { status: 502 });
  *   … new Octokit({ baseUrl: github.url, auth: 'any-token' }) …
  *   await github.close();
+ *
+ * As a GitHub App's GitHub: `setApp` names the app (GET /app), `setAppKey` makes app JWTs
+ * verified as GitHub verifies them, `addInstallation` installs it (GET /repos/{owner}/{repo}/installation,
+ * installation tokens); webhook-payloads.ts builds the webhooks GitHub would send from this state.
  */
 
 export interface FakeGitHubOptions {
@@ -61,6 +70,17 @@ export interface InjectedFailure {
   body?: unknown;
   /** How many matching requests fail; 1 by default. */
   times?: number;
+}
+
+/** A merge queue's commit for a pull request (merge_group.checks_requested). */
+export interface FakeMergeGroup {
+  headSha: string;
+  /** refs/heads/gh-readonly-queue/<base>/pr-<number>-<pull head sha> */
+  headRef: string;
+  baseSha: string;
+  /** refs/heads/<base> */
+  baseRef: string;
+  pullNumber: number;
 }
 
 export interface SeedCommit {
@@ -218,20 +238,30 @@ export class FakeGitHub {
     return this.repository(fullName).issueLabels.get(issueNumber) ?? [];
   }
 
-  /** Opens a pull request as `user` would (the head branch must exist). */
-  openPullRequest(fullName: string, pull: { head: string; base?: string; title: string; body?: string; user?: string }): FakePullRequest {
+  /**
+   * Opens a pull request as `user` would (the head branch must exist). With `headRepository` (a fork
+   * made with forkRepository), `head` is a branch of the fork.
+   */
+  openPullRequest(
+    fullName: string,
+    pull: { head: string; base?: string; title: string; body?: string; user?: string; draft?: boolean; headRepository?: string },
+  ): FakePullRequest {
     const repository = this.repository(fullName);
+    const headRepository = pull.headRepository === undefined ? repository : this.repository(pull.headRepository);
+    const fork = headRepository === repository ? undefined : `${headRepository.owner}/${headRepository.name}`;
     const now = this.state.timestamp();
     const created: FakePullRequest = {
       id: this.state.id(),
+      issueId: this.state.id(),
       number: repository.nextNumber++,
       title: pull.title,
       body: pull.body ?? null,
       state: 'open',
-      draft: false,
+      draft: pull.draft ?? false,
       head: pull.head,
+      ...(fork === undefined ? {} : { headRepository: fork }),
       base: pull.base ?? repository.defaultBranch,
-      lastHeadSha: this.branchHead(fullName, pull.head) ?? '',
+      lastHeadSha: headRepository.refs.get(`refs/heads/${pull.head}`) ?? '',
       user: pull.user ?? 'octocat',
       requestedReviewers: [],
       requestedTeams: [],
@@ -246,6 +276,160 @@ export class FakeGitHub {
     this.state.ensureUser(created.user);
     repository.pulls.push(created);
     return created;
+  }
+
+  /** Closes an open pull request without merging it (at the fake's clock). */
+  closePullRequest(fullName: string, number: number): FakePullRequest {
+    const repository = this.repository(fullName);
+    const pull = this.pullRequest(fullName, number);
+    if (pull.state === 'open') {
+      pull.lastHeadSha = this.state.pullHeadSha(repository, pull);
+      Object.assign(pull, { state: 'closed', closedAt: this.state.timestamp(), updatedAt: this.state.timestamp() });
+    }
+    return pull;
+  }
+
+  /** Reopens a closed, unmerged pull request. */
+  reopenPullRequest(fullName: string, number: number): FakePullRequest {
+    const pull = this.pullRequest(fullName, number);
+    if (pull.mergedAt !== null) throw new Error(`fake GitHub: #${number} in ${fullName} is merged`);
+    Object.assign(pull, { state: 'open', closedAt: null, updatedAt: this.state.timestamp() });
+    return pull;
+  }
+
+  pullRequest(fullName: string, number: number): FakePullRequest {
+    const pull = this.repository(fullName).pulls.find((candidate) => candidate.number === number);
+    if (!pull) throw new Error(`fake GitHub: no pull request #${number} in ${fullName}`);
+    return pull;
+  }
+
+  /** Opens an issue as `user` (octocat by default); issues and pull requests share numbers. */
+  openIssue(fullName: string, issue: { title: string; body?: string; user?: string }): FakeIssue {
+    const repository = this.repository(fullName);
+    const now = this.state.timestamp();
+    const created: FakeIssue = {
+      id: this.state.id(),
+      number: repository.nextNumber++,
+      title: issue.title,
+      body: issue.body ?? null,
+      user: issue.user ?? 'octocat',
+      state: 'open',
+      stateReason: null,
+      createdAt: now,
+      updatedAt: now,
+      closedAt: null,
+      closedBy: null,
+    };
+    this.state.ensureUser(created.user);
+    repository.issues.push(created);
+    return created;
+  }
+
+  /**
+   * A review of a pull request (submitted at the fake's clock unless `submittedAt`; of the PR's
+   * current head unless `commitId`). Like GitHub, refuses an approval or a change request by the
+   * pull request's author.
+   */
+  addReview(
+    fullName: string,
+    number: number,
+    review: { user: string; state: FakeReview['state']; body?: string; commitId?: string; submittedAt?: Date },
+  ): FakeReview {
+    const repository = this.repository(fullName);
+    const pull = this.pullRequest(fullName, number);
+    if (review.state !== 'COMMENTED' && review.state !== 'PENDING' && review.user.toLowerCase() === pull.user.toLowerCase()) {
+      throw new Error(`fake GitHub: ${review.user} can not approve or request changes on their own pull request`);
+    }
+    this.state.ensureUser(review.user);
+    const added: FakeReview = {
+      id: this.state.id(),
+      pullNumber: number,
+      user: review.user,
+      body: review.body ?? '',
+      state: review.state,
+      commitId: review.commitId ?? this.state.pullHeadSha(repository, pull),
+      submittedAt: review.state === 'PENDING' ? null : isoSeconds(review.submittedAt ?? this.state.now()),
+    };
+    repository.reviews.push(added);
+    return added;
+  }
+
+  /** A check run of the app under test, as POST /repos/{owner}/{repo}/check-runs would make it. */
+  addCheckRun(
+    fullName: string,
+    run: {
+      name: string;
+      headSha: string;
+      status?: 'queued' | 'in_progress' | 'completed';
+      conclusion?: string;
+      externalId?: string;
+      detailsUrl?: string;
+      output?: { title?: string; summary?: string; text?: string };
+    },
+  ): FakeCheckRun {
+    const repository = this.repository(fullName);
+    if (!repository.store.commits.has(run.headSha)) throw new Error(`fake GitHub: no commit ${run.headSha} in ${fullName}`);
+    const now = this.state.timestamp();
+    const completed = run.conclusion !== undefined || run.status === 'completed';
+    const added: FakeCheckRun = {
+      id: this.state.id(),
+      name: run.name,
+      headSha: run.headSha,
+      status: completed ? 'completed' : (run.status ?? 'queued'),
+      conclusion: run.conclusion ?? (completed ? 'success' : null),
+      externalId: run.externalId ?? null,
+      detailsUrl: run.detailsUrl ?? null,
+      startedAt: now,
+      completedAt: completed ? now : null,
+      output: { title: run.output?.title ?? null, summary: run.output?.summary ?? null, text: run.output?.text ?? null },
+    };
+    repository.checkRuns.push(added);
+    return added;
+  }
+
+  /**
+   * A fork of a repository (owner/name → forkFullName) with the parent's branches; it shares the
+   * parent's objects, so the parent's API resolves the fork's commits, as a fork network does.
+   */
+  forkRepository(fullName: string, forkFullName: string, options: { private?: boolean } = {}): FakeRepository {
+    const parent = this.repository(fullName);
+    const [owner = '', name = ''] = forkFullName.split('/');
+    this.state.ensureUser(owner);
+    const fork = this.state.createRepository(owner, name, {
+      defaultBranch: parent.defaultBranch,
+      private: options.private ?? parent.private,
+      store: parent.store,
+      parent: `${parent.owner}/${parent.name}`,
+    });
+    for (const [ref, sha] of parent.refs) if (ref.startsWith('refs/heads/')) fork.refs.set(ref, sha);
+    return fork;
+  }
+
+  /**
+   * What a merge queue builds for an open pull request: the merge of its head into its base's
+   * current head, on refs/heads/gh-readonly-queue/<base>/pr-<number>-<head sha> (the base does not
+   * move). Throws on a conflict.
+   */
+  createMergeGroup(fullName: string, number: number): FakeMergeGroup {
+    const repository = this.repository(fullName);
+    const pull = this.pullRequest(fullName, number);
+    const headSha = this.state.pullHeadSha(repository, pull);
+    const baseSha = repository.refs.get(`refs/heads/${pull.base}`);
+    if (pull.state !== 'open' || baseSha === undefined) throw new Error(`fake GitHub: #${number} in ${fullName} can not be queued`);
+    const tree = mergeTrees(this.state, repository, baseSha, headSha);
+    if (tree === undefined) throw new Error(`fake GitHub: #${number} in ${fullName} conflicts with ${pull.base}`);
+    const headOwner = this.state.headRepositoryOf(repository, pull)?.owner ?? repository.owner;
+    const now = this.state.timestamp();
+    const sha = repository.store.putCommit({
+      tree,
+      parents: [baseSha, headSha],
+      message: `Merge pull request #${number} from ${headOwner}/${pull.head}\n\n${pull.title}`,
+      author: this.state.signature(pull.user, now),
+      committer: this.state.signature('web-flow', now),
+    });
+    const headRef = `refs/heads/gh-readonly-queue/${pull.base}/pr-${number}-${headSha}`;
+    repository.refs.set(headRef, sha);
+    return { headSha: sha, headRef, baseSha, baseRef: `refs/heads/${pull.base}`, pullNumber: number };
   }
 
   /**
@@ -278,6 +462,15 @@ export class FakeGitHub {
     return comment.id;
   }
 
+  /** Edits a comment as its author would (the previous body is kept for issue_comment.edited payloads). */
+  editComment(fullName: string, commentId: number, body: string): void {
+    const comment = this.repository(fullName).comments.find((candidate) => candidate.id === commentId);
+    if (!comment) throw new Error(`fake GitHub: no comment ${commentId} in ${fullName}`);
+    comment.previousBody = comment.body;
+    comment.body = body;
+    comment.updatedAt = this.state.timestamp();
+  }
+
   addUser(login: string, type: 'User' | 'Bot' | 'Organization' = 'User'): void {
     this.state.ensureUser(login, type);
   }
@@ -304,17 +497,22 @@ export class FakeGitHub {
     if (!this.state.teams.has(key)) this.state.teams.set(key, new Map());
   }
 
+  /**
+   * Installs an app (the app under test unless `appSlug` names another) on an account: on all of its
+   * repositories, or on `repositories` (owner/name) only.
+   */
   addInstallation(installation: {
     id: number;
     account: string;
     appSlug?: string;
     permissions?: Record<string, string>;
     repositories?: string[];
+    events?: string[];
   }): FakeInstallation {
     const added: FakeInstallation = {
       id: installation.id,
       account: installation.account,
-      appSlug: installation.appSlug ?? 'datakit',
+      appSlug: installation.appSlug ?? this.state.app.slug,
       permissions: installation.permissions ?? {
         contents: 'write',
         pull_requests: 'write',
@@ -323,10 +521,50 @@ export class FakeGitHub {
         members: 'read',
       },
       repositories: installation.repositories,
+      events: installation.events ?? [...this.state.app.events],
+      createdAt: this.state.timestamp(),
+      suspendedAt: null,
     };
+    this.state.ensureUser(installation.account);
     this.state.ensureUser(`${added.appSlug}[bot]`, 'Bot');
     this.state.installations.set(added.id, added);
     return added;
+  }
+
+  /** Suspends an installation (its token requests then answer 403) or, with false, lifts the suspension. */
+  suspendInstallation(id: number, suspended = true): void {
+    const installation = this.state.installations.get(id);
+    if (!installation) throw new Error(`fake GitHub: no installation ${id}`);
+    installation.suspendedAt = suspended ? this.state.timestamp() : null;
+  }
+
+  /** The app under test's installation covering a repository (as GET /repos/{owner}/{repo}/installation finds it). */
+  installationOf(fullName: string): FakeInstallation | undefined {
+    return this.state.installationFor(this.repository(fullName));
+  }
+
+  /**
+   * Names the app under test (GET /app, check runs, webhooks); installations of the previous slug
+   * follow. Default: id 1, slug datakit, name DataKit, owned by the datakit account.
+   */
+  setApp(app: Partial<Omit<FakeApp, 'createdAt'>>): FakeApp {
+    const previous = this.state.app.slug;
+    this.state.app = { ...this.state.app, ...app };
+    if (this.state.app.slug !== previous) {
+      for (const installation of this.state.installations.values())
+        if (installation.appSlug === previous) installation.appSlug = this.state.app.slug;
+      this.state.ensureUser(`${this.state.app.slug}[bot]`, 'Bot');
+    }
+    return this.state.app;
+  }
+
+  /**
+   * The app's key: from then on app JWTs must be RS256-signed by it, name the app (`iss`) and be
+   * current, as on GitHub. A private key PEM (its public key is derived), a public key PEM or a
+   * KeyObject; undefined goes back to accepting any well-formed JWT.
+   */
+  setAppKey(key: string | KeyObject | undefined): void {
+    this.state.appKey = key === undefined || (typeof key !== 'string' && key.type === 'public') ? key : createPublicKey(key);
   }
 
   /** A token acting as `login` (with strictTokens, the only kind accepted). */
@@ -372,6 +610,8 @@ export class FakeGitHub {
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', this.url);
+    // GitHub Enterprise Server serves the same API under /api/v3 (GHE_HOST clients call it there).
+    if (url.pathname.startsWith('/api/v3/')) url.pathname = url.pathname.slice('/api/v3'.length);
     const text = await readBody(request);
     const method = request.method ?? 'GET';
     const match = this.match(method, url.pathname);

@@ -1,2 +1,14 @@
 export * from './fake-github';
-export type { FakePullRequest, FakeRepository, RepositoryRole } from './fake-github-state';
+export * from './webhook-payloads';
+export type {
+  FakeApp,
+  FakeCheckRun,
+  FakeComment,
+  FakeInstallation,
+  FakeIssue,
+  FakePullRequest,
+  FakeRepository,
+  FakeReview,
+  RepositoryRole,
+  ReviewState,
+} from './fake-github-state';

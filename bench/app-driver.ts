@@ -101,8 +101,7 @@ function shuffle<T>(list: T[]): T[] {
 // Deliveries
 
 type Kind =
-  | 'ping'
-  | 'promote-dev' | 'promote-prod-reader' | 'status' | 'help' | 'plain-comment' | 'pr-synchronize' | 'pr-opened' | 'duplicate';
+  'ping' | 'promote-dev' | 'promote-prod-reader' | 'status' | 'help' | 'plain-comment' | 'pr-synchronize' | 'pr-opened' | 'duplicate';
 type CommandKind = 'promote-dev' | 'promote-prod-reader' | 'status' | 'help' | 'plain-comment';
 
 interface Delivery {
@@ -220,6 +219,7 @@ async function startApp(githubPort: number): Promise<AppProcess> {
   child.stderr?.on('data', collect);
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const spawnError = new Promise<never>((_, reject) => child.once('error', reject));
+  spawnError.catch(() => undefined);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -258,13 +258,17 @@ async function memoryOf(pid: number): Promise<{ rssMB: number | null; peakMB: nu
   return { rssMB: kb('VmRSS'), peakMB: kb('VmHWM') };
 }
 
-/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat (clock ticks of 10 ms); null elsewhere. */
-async function cpuSecondsOf(pid: number): Promise<number | null> {
+/**
+ * CPU seconds (user + system) a process has used, and its children it waited for (kubectl), from
+ * /proc/<pid>/stat (clock ticks of 10 ms); nulls elsewhere.
+ */
+async function cpuSecondsOf(pid: number): Promise<{ own: number; children: number } | null> {
   const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
   // The fields after the command name (which may hold spaces) start at the state, field 3.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return Number.isFinite(ticks) && text !== '' ? ticks / 100 : null;
+  const own = Number(fields[11]) + Number(fields[12]);
+  const children = Number(fields[13]) + Number(fields[14]);
+  return text !== '' && Number.isFinite(own) && Number.isFinite(children) ? { own: own / 100, children: children / 100 } : null;
 }
 
 const driverCpuSeconds = () => {
@@ -284,7 +288,13 @@ async function send(app: AppProcess, item: Delivery, phase: string): Promise<Sam
     if (item.of !== undefined) sample.of = item.of;
     return sample;
   } catch (error) {
-    return { kind: item.kind, phase, ms: performance.now() - start, status: 0, error: error instanceof Error ? error.message : String(error) };
+    return {
+      kind: item.kind,
+      phase,
+      ms: performance.now() - start,
+      status: 0,
+      error: error instanceof Error ? error.message : String(error),
+    };
   }
 }
 
@@ -394,7 +404,7 @@ function commentDelivery(kind: CommandKind, pull: SourcePull, comments: CommentR
 }
 
 /** How many originals of each kind among `total` (the rest of the rounding goes to /promote dev). */
-function mix(total: number): Record<Exclude<Kind, 'duplicate'>, number> {
+function mix(total: number): Record<Exclude<Kind, 'duplicate' | 'ping'>, number> {
   const share = { 'promote-prod-reader': 0.12, status: 0.12, help: 0.12, 'plain-comment': 0.14, 'pr-synchronize': 0.13, 'pr-opened': 0.07 };
   const counts = Object.fromEntries(Object.entries(share).map(([kind, s]) => [kind, Math.round(total * s)])) as Record<
     keyof typeof share,
@@ -407,13 +417,54 @@ function mix(total: number): Record<Exclude<Kind, 'duplicate'>, number> {
 // ---------------------------------------------------------------------------------------------
 // Outcome checks
 
-function checkOutcome(pulls: readonly SourcePull[], comments: readonly CommentRecord[], samples: readonly Sample[], appLines: string[]) {
+function checkOutcome(
+  pulls: readonly SourcePull[],
+  comments: readonly CommentRecord[],
+  samples: readonly Sample[],
+  appLines: readonly string[],
+  problems: readonly string[],
+) {
   const failures: string[] = [];
-  const fail = (text: string) => {
-    if (failures.length < 50) failures.push(text);
-  };
+  const fail = (text: string) => failures.push(text);
+  for (const problem of problems) fail(problem);
   for (const s of samples) {
     if (s.status !== 200) fail(`a ${s.kind}${s.of ? ` (of ${s.of})` : ''} delivery answered ${s.status}${s.error ? ` (${s.error})` : ''}`);
+  }
+  // One open gitops pull request per package and environment branch, pinning one of the package's digests, with a completed check.
+  const open = fake.pullRequests(gitopsRepo).filter((p) => p.state === 'open');
+  const checks: Record<string, string | null> = {};
+  for (const pkg of config.packages) {
+    const branch = `datakit/promote/dev/c0/${pkg}`;
+    const onBranch = open.filter((p) => p.head === branch);
+    if (onBranch.length !== 1) {
+      fail(`${gitopsRepo}: ${onBranch.length} open pull requests on ${branch} (one expected)`);
+      continue;
+    }
+    const pinned = fake.readFile(gitopsRepo, branch, `envs/dev/cells/c0/apps/${pkg}/packagedeployment.yaml`) ?? '';
+    if (!pulls.some((p) => p.pkg === pkg && pinned.includes(p.digest))) fail(`${branch} pins none of the digests published for ${pkg}`);
+    const body = onBranch[0]!.body ?? '';
+    const rendered = body.includes('```diff');
+    if (rendered !== renderDiff) {
+      const what = /> ⚠️ .*/.exec(body)?.[0] ?? (body.includes('(not rendered)') ? '(not rendered)' : 'a rendered diff');
+      fail(`${branch}: the pull request body has ${what} with DATAKIT_RENDER_DIFF=${renderDiff}`);
+    }
+    const head = fake.branchHead(gitopsRepo, branch);
+    const run = fake
+      .repository(gitopsRepo)
+      .checkRuns.filter((r) => r.headSha === head && r.name === 'datakit/promotion')
+      .at(-1);
+    checks[branch] = run?.conclusion ?? null;
+    if (run?.status !== 'completed') fail(`${branch}: no completed datakit/promotion check on its head ${head?.slice(0, 12)}`);
+  }
+  const others = open.filter((p) => !p.head.startsWith('datakit/promote/dev/c0/'));
+  if (others.length > 0) fail(`${gitopsRepo}: unexpected open pull requests ${others.map((p) => p.head).join(', ')}`);
+  // One reply per command, none per plain comment or repeated delivery: replies per pull request.
+  let replies = 0;
+  for (const pull of pulls) {
+    const commands = comments.filter((c) => c.repo === pull.repo && c.issue === pull.number && c.kind !== 'plain-comment').length;
+    const got = fake.repository(pull.repo).comments.filter((c) => c.issueNumber === pull.number && c.user === appLogin).length;
+    replies += got;
+    if (got !== commands) fail(`${pull.repo}#${pull.number}: ${got} replies of the app for ${commands} commands`);
   }
   // Reactions of each command comment.
   const expected: Record<CommandKind, { has?: string; not?: string; none?: boolean }> = {
@@ -434,51 +485,23 @@ function checkOutcome(pulls: readonly SourcePull[], comments: readonly CommentRe
     if (rule.has && !reactions.includes(rule.has)) fail(`${where} has no ${rule.has} reaction (has ${reactions.join(', ') || 'none'})`);
     if (rule.not && reactions.includes(rule.not)) fail(`${where} got ${rule.not}`);
   }
-  // One reply per command, none per plain comment or repeated delivery: replies per pull request.
-  let replies = 0;
-  for (const pull of pulls) {
-    const commands = comments.filter((c) => c.repo === pull.repo && c.issue === pull.number && c.kind !== 'plain-comment').length;
-    const got = fake.repository(pull.repo).comments.filter((c) => c.issueNumber === pull.number && c.user === appLogin).length;
-    replies += got;
-    if (got !== commands) fail(`${pull.repo}#${pull.number}: ${got} replies of the app for ${commands} commands`);
-  }
-  // One open gitops pull request per package and environment branch, pinning one of the package's digests, with a completed check.
-  const open = fake.pullRequests(gitopsRepo).filter((p) => p.state === 'open');
-  const checks: Record<string, string | null> = {};
-  for (const pkg of config.packages) {
-    const branch = `datakit/promote/dev/c0/${pkg}`;
-    const onBranch = open.filter((p) => p.head === branch);
-    if (onBranch.length !== 1) {
-      fail(`${gitopsRepo}: ${onBranch.length} open pull requests on ${branch} (one expected)`);
-      continue;
-    }
-    const pinned = fake.readFile(gitopsRepo, branch, `envs/dev/cells/c0/apps/${pkg}/packagedeployment.yaml`) ?? '';
-    if (!pulls.some((p) => p.pkg === pkg && pinned.includes(p.digest))) fail(`${branch} pins none of the digests published for ${pkg}`);
-    const head = fake.branchHead(gitopsRepo, branch);
-    const run = fake
-      .repository(gitopsRepo)
-      .checkRuns.filter((r) => r.headSha === head && r.name === 'datakit/promotion')
-      .at(-1);
-    checks[branch] = run?.conclusion ?? null;
-    if (run?.status !== 'completed') fail(`${branch}: no completed datakit/promotion check on its head ${head?.slice(0, 12)}`);
-  }
-  const others = open.filter((p) => !p.head.startsWith('datakit/promote/dev/c0/'));
-  if (others.length > 0) fail(`${gitopsRepo}: unexpected open pull requests ${others.map((p) => p.head).join(', ')}`);
   // Errors in the app's log (deliveries that "succeeded" with a handler error swallowed).
   for (const line of appLines) {
-    let parsed: { level?: number; msg?: string; code?: string; err?: unknown } | undefined;
+    let parsed: { level?: number | string; msg?: string; code?: string; err?: unknown } | undefined;
     try {
       parsed = JSON.parse(line) as typeof parsed;
     } catch {
       parsed = undefined;
     }
     if (parsed === undefined) fail(`the app printed: ${line.slice(0, 200)}`);
-    else if ((parsed.level ?? 0) >= 50) {
+    // pino levels as numbers (50 error, 60 fatal) or as labels (the app's logger writes labels).
+    else if (typeof parsed.level === 'number' ? parsed.level >= 50 : parsed.level === 'error' || parsed.level === 'fatal') {
       const err = typeof parsed.err === 'string' ? parsed.err : JSON.stringify(parsed.err ?? '').slice(0, 200);
       fail(`the app logged an error: ${parsed.msg ?? ''}${parsed.code ? ` ${parsed.code}` : ''} ${err}`);
     }
   }
-  return { failures, replies, gitopsPullRequests: open.length, checks };
+  // The first failures of each check come first; the count says how many there were.
+  return { failureCount: failures.length, failures: failures.slice(0, 40), replies, gitopsPullRequests: open.length, checks };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -550,6 +573,8 @@ async function main(): Promise<void> {
   const samples1 = await sendAll(app, phase1, 'commands');
 
   const gitopsPulls = fake.pullRequests(gitopsRepo).filter((p) => p.state === 'open');
+  const problems: string[] = [];
+  if (gitopsPulls.length === 0) problems.push(`phase 1 opened no gitops pull request: phase 2 sends no pull_request deliveries`);
   const phase2Originals: Delivery[] = phase2Commands.map((kind) => commentDelivery(kind, pick(pulls), comments));
   for (let i = 0; i < prEvents && gitopsPulls.length > 0; i++) {
     const pull = gitopsPulls[i % gitopsPulls.length]!;
@@ -557,9 +582,7 @@ async function main(): Promise<void> {
     phase2Originals.push(delivery(`pr-${action}`, 'pull_request', pullRequestPayload(fake, gitopsRepo, pull.number, action)));
   }
   const phase2 = withDuplicates(shuffle(phase2Originals), duplicates - phase1Duplicates);
-  progress(
-    `phase 2: ${phase2.length} deliveries (${gitopsPulls.length} gitops pull requests, ${duplicates - phase1Duplicates} repeated)`,
-  );
+  progress(`phase 2: ${phase2.length} deliveries (${gitopsPulls.length} gitops pull requests, ${duplicates - phase1Duplicates} repeated)`);
   const samples2 = await sendAll(app, phase2, 'gates');
   const mixMs = performance.now() - mixStart;
   const cpuAfter = { app: await cpuSecondsOf(app.pid), driver: driverCpuSeconds() };
@@ -569,7 +592,7 @@ async function main(): Promise<void> {
   const atEnd = await memoryOf(app.pid);
   const appLines = app.lines;
   await stopApp(app);
-  const outcome = checkOutcome(pulls, comments, samples, appLines);
+  const outcome = checkOutcome(pulls, comments, samples, appLines, problems);
   if (appLogFile) await writeFile(appLogFile, appLines.join('\n') + '\n');
 
   const kinds: Record<string, ReturnType<typeof summary>> = {};
@@ -577,7 +600,7 @@ async function main(): Promise<void> {
     kinds[kind] = summary(samples.filter((s) => s.kind === kind).map((s) => s.ms));
   }
   const mixed = summary(samples.map((s) => s.ms));
-  progress(`mixed: p50 ${mixed.p50Ms} ms, p95 ${mixed.p95Ms} ms, max ${mixed.maxMs} ms; ${outcome.failures.length} failures`);
+  progress(`mixed: p50 ${mixed.p50Ms} ms, p95 ${mixed.p95Ms} ms, max ${mixed.maxMs} ms; ${outcome.failureCount} failures`);
 
   const result = {
     renderDiff,
@@ -591,7 +614,8 @@ async function main(): Promise<void> {
     deliveriesPerSecond: round((samples.length * 1000) / mixMs),
     ratio: round(mixed.p95Ms / ping.p95Ms),
     cpu: {
-      appSeconds: cpuAfter.app === null || cpuBefore.app === null ? null : round(cpuAfter.app - cpuBefore.app),
+      appSeconds: cpuAfter.app === null || cpuBefore.app === null ? null : round(cpuAfter.app.own - cpuBefore.app.own),
+      appChildrenSeconds: cpuAfter.app === null || cpuBefore.app === null ? null : round(cpuAfter.app.children - cpuBefore.app.children),
       driverSeconds: round(cpuAfter.driver - cpuBefore.driver),
       wallSeconds: round(mixMs / 1000),
     },
@@ -605,7 +629,9 @@ async function main(): Promise<void> {
       requests: githubRequests.length,
       perDelivery: round(githubRequests.length / samples.length),
       byRoute: countBy(githubRequests.map((r) => r.route ?? `${r.method} ${r.path}`)),
-      non2xx: countBy(githubRequests.filter((r) => r.status < 200 || r.status >= 300).map((r) => `${r.status} ${r.route ?? `${r.method} ${r.path}`}`)),
+      non2xx: countBy(
+        githubRequests.filter((r) => r.status < 200 || r.status >= 300).map((r) => `${r.status} ${r.route ?? `${r.method} ${r.path}`}`),
+      ),
     },
     outcome,
     samples: samples.map((s) => ({ ...s, ms: round(s.ms) })),

@@ -1,3 +1,5 @@
+import { GitObjectCache } from '@datakit/sdk/github';
+import { markerKey } from './marker-signature';
 import type { ApplicationFunction, Context, Probot } from 'probot';
 import type { Clock } from '@datakit/sdk/core';
 import { handleIssueComment } from './commands/handle-comment';
@@ -46,6 +48,8 @@ export function dataKitApp(options: DataKitAppOptions): ApplicationFunction {
         return botLogin;
       },
       logger: app.log,
+      markerKey: markerKey(options.config.privateKey),
+      gitObjects: new GitObjectCache(),
     };
     const gates = createGateService(app, services);
 
@@ -57,7 +61,13 @@ export function dataKitApp(options: DataKitAppOptions): ApplicationFunction {
           context.log.info({ event: context.name }, 'repeated delivery ignored');
           return;
         }
-        await handler(context);
+        try {
+          await handler(context);
+        } catch (error) {
+          // A redelivery of a delivery that failed must run again, not be dropped as a repeat.
+          deliveries.forget(`delivery:${context.id}`);
+          throw error;
+        }
       };
 
     app.on(

@@ -51,11 +51,16 @@ export class ArtifactLookup {
   private readonly logger: Logger;
   private readonly openTarget: (location: string) => Target;
 
-  constructor(registryOptions: OpenTargetOptions, options: ArtifactLookupOptions = {}) {
+  /** `optionsFor` picks the registry options (credentials) per location; default: registryOptions everywhere. */
+  constructor(
+    registryOptions: OpenTargetOptions,
+    options: ArtifactLookupOptions & { optionsFor?: (location: string) => OpenTargetOptions } = {},
+  ) {
     this.concurrency = Math.max(1, options.concurrency ?? 4);
     this.cacheSize = Math.max(1, options.cacheSize ?? 10_000);
     this.logger = options.logger ?? silentLogger;
-    this.openTarget = options.openTarget ?? ((location) => openArtifactLocation(location, registryOptions).target);
+    const optionsFor = options.optionsFor ?? (() => registryOptions);
+    this.openTarget = options.openTarget ?? ((location) => openArtifactLocation(location, optionsFor(location)).target);
   }
 
   /** The newest-tagged artifact of `packageName` published from `revision`; undefined when there is none. */

@@ -1,4 +1,4 @@
-import { isGitHubStatus } from '@datakit/sdk/github';
+import { hasGitHubStatus } from './github/github-status';
 import type { EnvironmentPolicy } from '@datakit/sdk/promotion';
 import type { AppOctokit } from './github/app-octokit';
 
@@ -23,7 +23,7 @@ export async function repositoryRole(octokit: AppOctokit, owner: string, repo: s
     return data.permission === 'write' || data.permission === 'admin' ? data.permission : 'none';
   } catch (error) {
     // 404: not a collaborator (or the user does not exist).
-    if (isGitHubStatus(error, 404)) return 'none';
+    if (hasGitHubStatus(error, 404)) return 'none';
     throw error;
   }
 }
@@ -48,7 +48,7 @@ export async function activeTeams(octokit: AppOctokit, login: string, teams: rea
       });
       return data.state === 'active' ? team : undefined;
     } catch (error) {
-      if (isGitHubStatus(error, 404)) return undefined;
+      if (hasGitHubStatus(error, 404)) return undefined;
       throw error;
     }
   });

@@ -1,3 +1,4 @@
+import type { GitObjectCache } from '@datakit/sdk/github';
 import type { Probot } from 'probot';
 import type { Clock, Logger } from '@datakit/sdk/core';
 import type { OpenTargetOptions } from '@datakit/sdk/registry';
@@ -21,4 +22,8 @@ export interface AppServices {
   /** The app's own login (slug[bot]), to ignore its comments and recognise its pull requests. */
   botLogin(app: Probot): Promise<string>;
   logger: Logger;
+  /** Signs the promotion markers of the pull requests the app opens (see marker-signature.ts). */
+  markerKey: Buffer;
+  /** Git objects of gitops repositories read through the API, by id (immutable), shared by all deliveries. */
+  gitObjects: GitObjectCache;
 }

@@ -1,5 +1,5 @@
 import { DataKitError } from '@datakit/sdk/core';
-import { isGitHubStatus } from '@datakit/sdk/github';
+import { hasGitHubStatus } from './github/github-status';
 import { parseYamlDocuments } from '@datakit/sdk/manifest';
 import type { AppConfig } from './config';
 import type { AppOctokit } from './github/app-octokit';
@@ -138,7 +138,7 @@ export async function readRepositoryFile(
   try {
     ({ data } = await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', { owner, repo, path, ref }));
   } catch (error) {
-    if (isGitHubStatus(error, 404)) return undefined;
+    if (hasGitHubStatus(error, 404)) return undefined;
     throw error;
   }
   if (Array.isArray(data) || typeof data !== 'object' || data === null) return undefined; // a directory

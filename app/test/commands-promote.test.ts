@@ -489,14 +489,18 @@ describe('/datakit', () => {
       expect(reply).toContain(usage);
   });
 
-  it('status shows env/cell/version/digest/since and pending promotions, for any commenter', async () => {
+  it('status shows env/cell/version/digest/since and pending promotions, to writers only', async () => {
     const w = await setUp();
     const source = await publishedPullRequest(w, 'feature/status', '0.2.0');
     await command(w, source.number, '/promote dev');
     w.fake.mergePullRequest(gitopsRepo, w.fake.pullRequests(gitopsRepo)[0]!.number, { at: new Date('2026-03-04T10:05:00Z') });
     await command(w, source.number, '/promote int');
 
-    const id = await command(w, source.number, '/datakit status', reader);
+    const refused = await command(w, source.number, '/datakit status', reader);
+    expect(reactions(w, refused)).toEqual(['eyes', 'confused']);
+    expect(replies(w, source.number).at(-1)).toMatch(/needs write access/);
+
+    const id = await command(w, source.number, '/datakit status', writer);
 
     expect(reactions(w, id)).toEqual(['eyes', 'rocket']);
     const reply = replies(w, source.number).at(-1)!;

@@ -376,6 +376,31 @@ describe('datakit/promotion on gitops pull requests', () => {
     expect(run.output.summary).toContain(`✅ **promoters**: @${alice} may promote to int`);
   });
 
+  it('does not credit the requester of an app-opened pull request whose marker was edited (unsigned)', async () => {
+    const w = await setup();
+    const old = await publishPackage(w.prefix, 'orders', '0.1.0');
+    const current = await publishPackage(w.prefix, 'orders', '0.2.0');
+    w.seedLive('dev', 'c0', 'orders', old, new Date(wednesday.getTime() - 48 * hour));
+    w.seedLive('int', 'c0', 'orders', old, new Date(wednesday.getTime() - 47 * hour));
+    w.seedLive('dev', 'c0', 'orders', current, new Date(wednesday.getTime() - 46 * hour));
+    w.seedLive('int', 'c0', 'orders', current, new Date(wednesday.getTime() - 45 * hour));
+    const source = { repository: sourceRepo, commit: 'f'.repeat(40), pullRequest: 7, requestedBy: alice };
+    const forged = w.openPullRequest({
+      branch: 'datakit/rollback/int/c0/orders',
+      files: deploymentFiles('int', 'c0', 'orders', old),
+      user: botLogin,
+      body: promotionBody({ kind: 'rollback', package: 'orders', env: 'int', cell: 'c0', pin: old, source, signed: false }),
+    });
+    w.fake.addReview(gitopsRepo, forged.number, { user: carol, state: 'APPROVED' });
+
+    await opened(w, forged.number);
+
+    const run = only(w.checkRuns(forged.head));
+    expect(run.conclusion).toBe('failure');
+    expect(run.output.summary).not.toContain(`✅ **promoters**: @${alice}`);
+    expect(run.output.summary).toMatch(/❌ \*\*promoters\*\*/);
+  });
+
   it('evaluates a "rollback" to a digest the env/cell never pinned as a promotion', async () => {
     const w = await setup();
     const live = await publishPackage(w.prefix, 'orders', '0.2.0');

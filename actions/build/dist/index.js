@@ -35970,14 +35970,22 @@ function parseValue(text, spec) {
     const index = spec.names?.indexOf(text.toLowerCase()) ?? -1;
     return index === -1 ? undefined : index + (spec.namesOffset ?? 0);
 }
+const knownZones = new Map();
+/** Memoised: building an Intl.DateTimeFormat costs more than the rest of a policy check. */
 function isValidTimeZone(zone) {
-    try {
-        new Intl.DateTimeFormat('en-US', { timeZone: zone });
-        return true;
+    let valid = knownZones.get(zone);
+    if (valid === undefined) {
+        try {
+            new Intl.DateTimeFormat('en-US', { timeZone: zone });
+            valid = true;
+        }
+        catch {
+            valid = false;
+        }
+        if (knownZones.size < 1_000)
+            knownZones.set(zone, valid);
     }
-    catch {
-        return false;
-    }
+    return valid;
 }
 
 ;// CONCATENATED MODULE: ../../sdk/src/validate/semantic-layer.ts

@@ -34618,14 +34618,22 @@ function parseValue(text, spec) {
     const index = spec.names?.indexOf(text.toLowerCase()) ?? -1;
     return index === -1 ? undefined : index + (spec.namesOffset ?? 0);
 }
+const knownZones = new Map();
+/** Memoised: building an Intl.DateTimeFormat costs more than the rest of a policy check. */
 function cron_isValidTimeZone(zone) {
-    try {
-        new Intl.DateTimeFormat('en-US', { timeZone: zone });
-        return true;
+    let valid = knownZones.get(zone);
+    if (valid === undefined) {
+        try {
+            new Intl.DateTimeFormat('en-US', { timeZone: zone });
+            valid = true;
+        }
+        catch {
+            valid = false;
+        }
+        if (knownZones.size < 1_000)
+            knownZones.set(zone, valid);
     }
-    catch {
-        return false;
-    }
+    return valid;
 }
 
 // EXTERNAL MODULE: ../../node_modules/yaml/dist/index.js
@@ -37243,6 +37251,44 @@ function collapsePinHistory(states) {
 
 ;// CONCATENATED MODULE: ../../sdk/src/github/repo-reads.ts
 
+/**
+ * A bounded cache of git objects read from GitHub, keyed by repository and object id: an object id
+ * names its content for good, so nothing here is ever stale. Failed reads are not kept.
+ */
+class GitObjectCache {
+    capacity;
+    entries = new Map();
+    constructor(capacity = 5_000) {
+        this.capacity = capacity;
+    }
+    get(context, kind, id, read) {
+        if (!objectId.test(id))
+            return read();
+        const key = `${context.owner}/${context.repo}\0${kind}\0${id}`.toLowerCase();
+        const hit = this.entries.get(key);
+        if (hit) {
+            this.entries.delete(key);
+            this.entries.set(key, hit);
+            return hit;
+        }
+        const value = read();
+        this.entries.set(key, value);
+        value.catch(() => this.entries.delete(key));
+        if (this.entries.size > this.capacity) {
+            const oldest = this.entries.keys().next().value;
+            if (oldest !== undefined)
+                this.entries.delete(oldest);
+        }
+        return value;
+    }
+    get size() {
+        return this.entries.size;
+    }
+}
+const objectId = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+function cached(context, kind, id, read) {
+    return context.objects ? context.objects.get(context, kind, id, read) : read();
+}
 async function defaultBranchOf(context) {
     const { data } = await context.octokit.repos.get({ owner: context.owner, repo: context.repo });
     return data.default_branch;
@@ -37264,6 +37310,10 @@ async function branchHead(context, branch) {
  * truncates it (very large trees) the tree is walked level by level instead.
  */
 async function readTree(context, treeish) {
+    // Copies: callers may add to the map they get.
+    return new Map(await cached(context, 'tree', treeish, () => readTreeUncached(context, treeish)));
+}
+async function readTreeUncached(context, treeish) {
     const { octokit, owner, repo } = context;
     const blobs = new Map();
     const { data } = await octokit.git.getTree({ owner, repo, tree_sha: treeish, recursive: 'true' });
@@ -37290,8 +37340,17 @@ function addBlobs(blobs, entries, prefix) {
     }
 }
 async function readBlob(context, sha) {
-    const { data } = await context.octokit.git.getBlob({ owner: context.owner, repo: context.repo, file_sha: sha });
-    return decodeContent(data.content, data.encoding);
+    return cached(context, 'blob', sha, async () => {
+        const { data } = await context.octokit.git.getBlob({ owner: context.owner, repo: context.repo, file_sha: sha });
+        return decodeContent(data.content, data.encoding);
+    });
+}
+/** The tree id of a commit. */
+async function treeOfCommit(context, commit) {
+    return cached(context, 'commit-tree', commit, async () => {
+        const { data } = await context.octokit.git.getCommit({ owner: context.owner, repo: context.repo, commit_sha: commit });
+        return data.tree.sha;
+    });
 }
 /** A file's content at a commit; undefined when the path is absent there (or is a directory). */
 async function readFileAtCommit(context, ref, path) {
@@ -42483,9 +42542,7 @@ function treeReader(context) {
     const treeOf = (commit) => {
         let sha = treeShas.get(commit);
         if (!sha) {
-            sha = context.octokit.git
-                .getCommit({ owner: context.owner, repo: context.repo, commit_sha: commit })
-                .then(({ data }) => data.tree.sha);
+            sha = treeOfCommit(context, commit);
             treeShas.set(commit, sha);
         }
         return sha;
@@ -42706,16 +42763,23 @@ class GitHubSourceControl {
             baseUrl,
             redact: (text) => text.split(token).join('[REDACTED]'),
         });
-        this.context = { octokit, owner: options.owner, repo: options.repo, logger };
+        this.context = { octokit, owner: options.owner, repo: options.repo, logger, ...(options.objects ? { objects: options.objects } : {}) };
+    }
+    defaultBranch;
+    /** Read once per instance (one command): the default branch is not renamed under a promotion. */
+    defaultBranchName() {
+        this.defaultBranch ??= defaultBranchOf(this.context);
+        this.defaultBranch.catch(() => (this.defaultBranch = undefined));
+        return this.defaultBranch;
     }
     async readSnapshot() {
         const { octokit, owner, repo } = this.context;
-        const branch = await defaultBranchOf(this.context);
+        const branch = await this.defaultBranchName();
         const { data: ref } = await octokit.git.getRef({ owner, repo, ref: `heads/${branch}` });
         return new GitHubSnapshot(this.context, branch, ref.object.sha);
     }
     async proposeChange(request) {
-        const base = await defaultBranchOf(this.context);
+        const base = await this.defaultBranchName();
         const update = await updateBranch(this.context, request);
         const result = {
             branch: request.branch,
@@ -42776,6 +42840,7 @@ function checkedToken(options) {
 }
 
 ;// CONCATENATED MODULE: ../../sdk/src/github/index.ts
+
 
 
 

@@ -1,3 +1,4 @@
+import { registryOptionsFor } from '../registry-access';
 import type { Logger } from '@datakit/sdk/core';
 import { ArtifactLookup } from '../artifact-lookup';
 import type { GateService } from '../gates/gate-service';
@@ -45,7 +46,10 @@ const lookups = new WeakMap<AppServices, ArtifactLookup>();
 export function artifactLookupFor(services: AppServices): ArtifactLookup {
   let lookup = lookups.get(services);
   if (lookup === undefined) {
-    lookup = new ArtifactLookup(services.registryOptions, { logger: services.logger });
+    lookup = new ArtifactLookup(services.registryOptions, {
+      logger: services.logger,
+      optionsFor: (location) => registryOptionsFor(services.config, services.registryOptions, location),
+    });
     lookups.set(services, lookup);
   }
   return lookup;

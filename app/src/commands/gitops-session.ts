@@ -55,7 +55,7 @@ class SnapshotOnce implements SourceControl {
   }
 }
 
-/** Opens the gitops repository through the app's installation on it (DK802 when there is none). */
+/** Opens the gitops repository through the app's installation on it (DK806 when there is none). */
 export async function openGitops(ctx: CommandContext, repository: GitopsRepository): Promise<GitopsSession> {
   const access = await ctx.services.repositories.access(repository.owner, repository.repo);
   const scm = new SnapshotOnce(
@@ -65,6 +65,7 @@ export async function openGitops(ctx: CommandContext, repository: GitopsReposito
       token: await access.token(),
       baseUrl: ctx.services.config.githubApiUrl,
       logger: ctx.log,
+      objects: ctx.services.gitObjects,
     }),
   );
   return {

@@ -124,8 +124,9 @@ export async function handleIssueComment(
   const replied = await reply(outcome.reply);
   await react(outcome.ok ? 'rocket' : 'confused');
   if (!replied && !outcome.ok) {
-    // Nothing visible said why: let a redelivery of the same comment try again.
+    // Nothing visible said why: let a redelivery (same delivery id) of the same comment try again.
     services.deliveries.forget(commentKey);
+    services.deliveries.forget(`delivery:${context.id}`);
   }
   log.info({ ...outcome.fields, ok: outcome.ok, replied }, outcome.ok ? 'command done' : 'command refused or failed');
 }

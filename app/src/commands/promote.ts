@@ -1,3 +1,5 @@
+import { signPromotionMarker } from '../marker-signature';
+import { registryOptionsFor } from '../registry-access';
 import { DataKitError } from '@datakit/sdk/core';
 import {
   changeRequestFor,
@@ -57,7 +59,7 @@ export async function runPromote(ctx: CommandContext, env: string, cell: string 
     const actor = await actorFor(ctx, session, env);
     const prepared = await preparePromotion(
       promotionContext(ctx, session),
-      registryArtifactResolver(registry, ctx.services.registryOptions),
+      registryArtifactResolver(registry, registryOptionsFor(ctx.services.config, ctx.services.registryOptions, registry)),
       { package: bound.packageName, versionOrDigest: bound.artifact.digest, env, cell, actor, source: sourceInfo },
     );
     return propose(ctx, session, prepared, bound.commit, bound.what);
@@ -170,7 +172,8 @@ async function propose(
   if (plan.unchanged || plan.edits.length === 0) {
     return { ok: true, reply: alreadyPinnedReply(plan, commit, what, gitops), fields: { ...fields, unchanged: true } };
   }
-  const change = await session.scm.proposeChange(changeRequestFor(plan));
+  const request = changeRequestFor(plan);
+  const change = await session.scm.proposeChange({ ...request, body: signPromotionMarker(request.body, ctx.services.markerKey) });
   if (change.pullRequest === undefined) {
     // The default branch holds these files already (merged meanwhile).
     return { ok: true, reply: alreadyPinnedReply(plan, commit, what, gitops), fields: { ...fields, unchanged: true } };
@@ -180,7 +183,7 @@ async function propose(
   let gate: GateOutcome | undefined;
   let gateProblem: string | undefined;
   try {
-    gate = await ctx.gates.evaluatePullRequest(session.access, pull.number, ctx.log);
+    gate = await ctx.gates.evaluatePullRequest(session.access, pull.number, ctx.log, { snapshot: prepared.snapshot });
   } catch (error) {
     // The pull request exists; its check is written again on its next event.
     ctx.log.error({ err: error, pullRequest: pull.number }, 'could not evaluate the datakit/promotion check');

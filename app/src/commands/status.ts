@@ -1,3 +1,4 @@
+import { requireWriter } from './source-commit';
 import { readStatus } from '@datakit/sdk/promotion';
 import { readPackageName } from '../package-name';
 import { readRepositorySettings, requireGitops } from '../settings';
@@ -7,6 +8,9 @@ import { statusReply } from './replies';
 
 /** /datakit status: where the package of this repository (its dk.yaml on the default branch) is deployed, and what is pending. */
 export async function runStatus(ctx: CommandContext): Promise<CommandOutcome> {
+  // The gitops repository may be private while the package repository is public: only people who
+  // may promote see what is deployed where.
+  await requireWriter(ctx, 'see the deployment status');
   const settings = await readRepositorySettings(ctx.octokit, ctx.repository, ctx.services.config);
   const gitops = requireGitops(settings);
   const packageName = await readPackageName(ctx.octokit, ctx.repository, settings.package, ctx.repository.defaultBranch);

@@ -1,3 +1,4 @@
+import { redactTokens } from '../github/app-octokit';
 import type { GateOutcome, GateResult, GateTarget } from './gate-service';
 
 /** The check run's name: stable, so branch protection can require it. */
@@ -174,7 +175,7 @@ export function renderReport(input: ReportInput): Report {
 /** The report of an evaluation that could not complete. */
 export function renderFailure(error: unknown, headSha: string): Report {
   const code = typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = redactTokens(error instanceof Error ? error.message : String(error));
   const hint = typeof error === 'object' && error !== null && 'hint' in error && typeof error.hint === 'string' ? error.hint : undefined;
   const summary = [
     `The datakit/promotion check could not evaluate \`${shortSha(headSha)}\`${code === undefined ? '' : ` (${code})`}:`,

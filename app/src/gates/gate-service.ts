@@ -1,5 +1,5 @@
 import type { Logger } from '@datakit/sdk/core';
-import type { RuleResult } from '@datakit/sdk/promotion';
+import type { GitopsSnapshot, RuleResult } from '@datakit/sdk/promotion';
 import type { RepositoryAccess } from '../github/repository-access';
 
 /** One promotion a gitops pull request makes: a deployment file whose pin it changes. */
@@ -46,10 +46,20 @@ export interface GateOutcome {
   policySource?: { branch: string; commit: string; file: string | undefined };
 }
 
+export interface EvaluateOptions {
+  /** The gitops default branch as the caller just read it (policy and live pins); read afresh when absent. */
+  snapshot?: GitopsSnapshot;
+}
+
 /** Evaluates the datakit/promotion check of a gitops pull request and writes it as a check run. */
 export interface GateService {
   /** Undefined when the pull request changes no deployment pin and no policy (not a promotion: no check run). */
-  evaluatePullRequest(gitops: RepositoryAccess, pullNumber: number, log: Logger): Promise<GateOutcome | undefined>;
+  evaluatePullRequest(
+    gitops: RepositoryAccess,
+    pullNumber: number,
+    log: Logger,
+    options?: EvaluateOptions,
+  ): Promise<GateOutcome | undefined>;
 }
 
 /** A merge queue group: its head commit, the commit it is built on and its ref (gh-readonly-queue/<base>/pr-<n>-<sha>). */

@@ -1,4 +1,4 @@
-import { isGitHubStatus } from '@datakit/sdk/github';
+import { hasGitHubStatus } from '../github/github-status';
 import type { AppOctokit } from '../github/app-octokit';
 
 /** What the gate needs of a pull request, read fresh from GitHub (never from a webhook payload). */
@@ -52,7 +52,7 @@ export async function readFileAt(octokit: AppOctokit, owner: string, repo: strin
     }
     return decode(file.content, file.encoding);
   } catch (error) {
-    if (isGitHubStatus(error, 404)) return undefined;
+    if (hasGitHubStatus(error, 404)) return undefined;
     throw error;
   }
 }

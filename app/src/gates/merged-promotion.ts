@@ -80,7 +80,7 @@ export async function recordPromotionDeployment(input: MergedPromotion): Promise
   try {
     access = await services.repositories.access(sourceOwner, sourceRepo);
   } catch (error) {
-    if (isDataKitError(error) && error.code === 'DK802') {
+    if (isDataKitError(error) && error.code === 'DK806') {
       log.warn({ repository: source.repository }, error.message);
       return { skipped: error.message };
     }

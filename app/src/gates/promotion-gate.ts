@@ -1,3 +1,4 @@
+import { verifiedPromotionMarker } from '../marker-signature';
 import type { Probot } from 'probot';
 import { isDataKitError, type Logger } from '@datakit/sdk/core';
 import { GitHubSourceControl } from '@datakit/sdk/github';
@@ -8,16 +9,16 @@ import {
   parseChangeBranch,
   parseDeployment,
   parsePolicy,
-  parsePromotionMarker,
   policyFileName,
   readGitopsState,
   type Actor,
   type EnvironmentPolicy,
   type GitopsState,
   type PromotionMarker,
+  type GitopsSnapshot,
 } from '@datakit/sdk/promotion';
 import { createArtifactChecks, registryHost, type ArtifactChecks } from '../artifact-checks';
-import { activeTeams, isBot, policyTeams } from '../authorize';
+import { activeTeams, canWrite, isBot, policyTeams, repositoryRole } from '../authorize';
 import type { RepositoryAccess } from '../github/repository-access';
 import type { AppServices } from '../services';
 import { countApprovals, listReviews, type ApprovalSummary } from './approvals';
@@ -31,7 +32,15 @@ import {
 } from './changed-files';
 import { writeCheckRun } from './check-run';
 import { renderFailure, renderReport, shortDigest, type PolicyChange, type Report } from './gate-report';
-import type { GateOutcome, GateResult, GateTarget, MergeGroupRef, MergeRecord, PromotionGateService } from './gate-service';
+import type {
+  GateOutcome,
+  GateResult,
+  GateTarget,
+  MergeGroupRef,
+  MergeRecord,
+  PromotionGateService,
+  EvaluateOptions,
+} from './gate-service';
 import { parseMergeQueueRef, readFileAt, readPull, sameLogin, type PullInfo } from './github-reads';
 import { recordPromotionDeployment } from './merged-promotion';
 
@@ -54,6 +63,8 @@ interface EvaluationInput {
   /** The commit approvals must have been given on. */
   approvalSha: string | undefined;
   log: Logger;
+  /** The default branch as the caller just read it (the /promote that opened the PR); read afresh otherwise. */
+  snapshot?: GitopsSnapshot;
 }
 
 /** What every target of one evaluation shares. */
@@ -130,21 +141,27 @@ export function createGateService(app: Probot, services: AppServices, options: G
   async function evaluateChanges(input: EvaluationInput): Promise<GateOutcome> {
     const { gitops, changes, headSha, pull, log } = input;
     const { owner, repo, octokit } = gitops;
-    const sourceControl = new GitHubSourceControl({
-      owner,
-      repo,
-      token: await gitops.token(),
-      baseUrl: services.config.githubApiUrl,
-      logger: log,
-    });
-    const snapshot = await sourceControl.readSnapshot();
+    const snapshot =
+      input.snapshot ??
+      (await new GitHubSourceControl({
+        owner,
+        repo,
+        token: await gitops.token(),
+        baseUrl: services.config.githubApiUrl,
+        logger: log,
+        objects: services.gitObjects,
+      }).readSnapshot());
     const packages = [...new Set(changes.deployments.map((d) => d.package))];
     const state = await readGitopsState(snapshot, { packages });
     const policyChange = changes.policyChanged ? await readPolicyChange(gitops, headSha, changes) : undefined;
-    const approvals =
+    const counted =
       pull === undefined || input.approvalSha === undefined
         ? { approvers: [], stale: [] }
         : countApprovals(await listReviews(octokit, owner, repo, pull.number), input.approvalSha);
+    // GitHub counts reviews of people with write access only; so does the gate (an outsider's
+    // approval on a public gitops repository is not an approval).
+    const roles = await Promise.all(counted.approvers.map((login) => repositoryRole(octokit, owner, repo, login)));
+    const approvals = { ...counted, approvers: counted.approvers.filter((_, i) => canWrite(roles[i]!)) };
     const trustedHosts = new Set<string>();
     if (configuredRegistryHost !== undefined) trustedHosts.add(configuredRegistryHost);
     for (const deployment of state.deployments) {
@@ -155,7 +172,7 @@ export function createGateService(app: Probot, services: AppServices, options: G
     const context: EvaluationContext = {
       ...input,
       state,
-      marker: parsePromotionMarker(pull?.body),
+      marker: verifiedPromotionMarker(pull?.body, services.markerKey),
       approvals,
       botLogin: pull === undefined ? undefined : await botLogin(),
       trustedHosts,
@@ -361,7 +378,12 @@ export function createGateService(app: Probot, services: AppServices, options: G
     return pull.author;
   }
 
-  async function evaluatePullRequest(gitops: RepositoryAccess, pullNumber: number, log: Logger): Promise<GateOutcome | undefined> {
+  async function evaluatePullRequest(
+    gitops: RepositoryAccess,
+    pullNumber: number,
+    log: Logger,
+    options: EvaluateOptions = {},
+  ): Promise<GateOutcome | undefined> {
     const key = `gate:${gitops.owner}/${gitops.repo}#${pullNumber}`.toLowerCase();
     return services.locks.run(key, async () => {
       const { octokit, owner, repo } = gitops;
@@ -399,6 +421,7 @@ export function createGateService(app: Probot, services: AppServices, options: G
         pull,
         approvalSha: pull.headSha,
         log,
+        ...(options.snapshot === undefined ? {} : { snapshot: options.snapshot }),
       });
     });
   }
@@ -464,7 +487,7 @@ export function createGateService(app: Probot, services: AppServices, options: G
     const pull = await readPull(octokit, owner, repo, pullNumber);
     if (!pull.merged) return { skipped: 'the pull request was closed without merging', reevaluated: [] };
     const changes = classifyChanges(await pullRequestFiles(octokit, owner, repo, pullNumber));
-    const marker = parsePromotionMarker(pull.body);
+    const marker = verifiedPromotionMarker(pull.body, services.markerKey);
     const record: MergeRecord = { reevaluated: [] };
     let failure: unknown;
     try {

@@ -1,6 +1,6 @@
 import type { Probot } from 'probot';
 import { DataKitError } from '@datakit/sdk/core';
-import { isGitHubStatus } from '@datakit/sdk/github';
+import { hasGitHubStatus } from './github-status';
 import type { AppOctokit } from './app-octokit';
 
 export interface RepositoryAccess {
@@ -13,7 +13,7 @@ export interface RepositoryAccess {
 }
 
 export interface RepositoryAccessor {
-  /** The installation that covers owner/repo; DK802 when the app is not installed there. */
+  /** The installation that covers owner/repo; DK806 when the app is not installed there. */
   access(owner: string, repo: string): Promise<RepositoryAccess>;
 }
 
@@ -33,7 +33,7 @@ export function createRepositoryAccessor(app: Probot, options: { ttlMs?: number;
         const { data } = await appOctokit.request('GET /repos/{owner}/{repo}/installation', { owner, repo });
         return data.id;
       } catch (error) {
-        if (isGitHubStatus(error, 404) || (error as { status?: number }).status === 404) {
+        if (hasGitHubStatus(error, 404)) {
           throw new DataKitError('DK806', `the DataKit app is not installed on ${owner}/${repo}`, {
             hint: `Install the GitHub App on ${owner}/${repo} (with contents, pull requests and checks write access).`,
             cause: error,

@@ -1,3 +1,4 @@
+import { markerKey, signPromotionMarker } from '../../src/marker-signature';
 /**
  * The world the datakit/promotion gate tests run in: the app (a real Probot) on the fake GitHub,
  * a real CNCF distribution registry holding published packages, a gitops repository scaffolded
@@ -16,7 +17,7 @@ import { gitopsTemplateFiles } from '../../../sdk/src/promotion/generated/gitops
 import { FakeGitHub } from '../../../sdk/test/helpers/github';
 import type { FakeCheckRun } from '../../../sdk/test/helpers/github/fake-github-state';
 import { bufferSource, describeBytes, imageManifest, readAll, type TestRegistry } from '../../../sdk/test/helpers/registry';
-import { createTestApp, testConfig, type TestApp } from './test-app';
+import { createTestApp, testConfig, testPrivateKey, type TestApp } from './test-app';
 
 export const gitopsRepo = 'acme/gitops';
 export const sourceRepo = 'acme/orders';
@@ -188,8 +189,12 @@ export function deploymentFiles(env: string, cell: string, pkg: string, pin: Art
   };
 }
 
-/** The body marker the /promote command writes into the pull requests the app opens. */
+/**
+ * The body marker the /promote command writes into the pull requests the app opens, signed with the
+ * test app's key (`signed: false` leaves it unsigned, as a hand-edited body would be).
+ */
 export function promotionBody(marker: {
+  signed?: boolean;
   kind?: 'promote' | 'rollback';
   package: string;
   env: string;
@@ -208,7 +213,8 @@ export function promotionBody(marker: {
     previousDigest: marker.previousDigest ?? null,
     ...(marker.source === undefined ? {} : { source: marker.source }),
   };
-  return `## Promote \`${marker.package}\` to \`${marker.env}/${marker.cell}\`\n\n<!-- datakit:promotion ${JSON.stringify(value)} -->\n`;
+  const body = `## Promote \`${marker.package}\` to \`${marker.env}/${marker.cell}\`\n\n<!-- datakit:promotion ${JSON.stringify(value)} -->\n`;
+  return marker.signed === false ? body : signPromotionMarker(body, markerKey(testPrivateKey()));
 }
 
 export interface GatesWorld {

@@ -14,7 +14,7 @@ import { githubCodes } from './codes';
 import { GitHubSnapshot } from './github-snapshot';
 import { upsertPullRequest } from './pull-request';
 import { updateBranch } from './push-branch';
-import { defaultBranchOf, type RepoContext } from './repo-reads';
+import { defaultBranchOf, type GitObjectCache, type RepoContext } from './repo-reads';
 import { defaultGitHubRetryPolicy, installRequestPolicy, type GitHubRetryPolicy } from './request-policy';
 
 export const defaultGitHubApiUrl = 'https://api.github.com';
@@ -33,6 +33,8 @@ export interface GitHubSourceControlOptions {
   /** For rate-limit resets (x-ratelimit-reset); Date.now by default. */
   now?: () => number;
   retry?: Partial<GitHubRetryPolicy>;
+  /** A cache of git objects shared across instances (a long-running app); none by default. */
+  objects?: GitObjectCache;
 }
 
 /** The gitops repository on GitHub: reads through the Git Data API, changes as pull requests. */
@@ -69,18 +71,27 @@ export class GitHubSourceControl implements SourceControl {
       baseUrl,
       redact: (text) => text.split(token).join('[REDACTED]'),
     });
-    this.context = { octokit, owner: options.owner, repo: options.repo, logger };
+    this.context = { octokit, owner: options.owner, repo: options.repo, logger, ...(options.objects ? { objects: options.objects } : {}) };
+  }
+
+  private defaultBranch: Promise<string> | undefined;
+
+  /** Read once per instance (one command): the default branch is not renamed under a promotion. */
+  private defaultBranchName(): Promise<string> {
+    this.defaultBranch ??= defaultBranchOf(this.context);
+    this.defaultBranch.catch(() => (this.defaultBranch = undefined));
+    return this.defaultBranch;
   }
 
   async readSnapshot(): Promise<GitopsSnapshot> {
     const { octokit, owner, repo } = this.context;
-    const branch = await defaultBranchOf(this.context);
+    const branch = await this.defaultBranchName();
     const { data: ref } = await octokit.git.getRef({ owner, repo, ref: `heads/${branch}` });
     return new GitHubSnapshot(this.context, branch, ref.object.sha);
   }
 
   async proposeChange(request: ChangeRequest): Promise<ChangeResult> {
-    const base = await defaultBranchOf(this.context);
+    const base = await this.defaultBranchName();
     const update = await updateBranch(this.context, request);
     const result: ChangeResult = {
       branch: request.branch,

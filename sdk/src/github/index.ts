@@ -6,3 +6,4 @@ export * from './github-source-control';
 export * from './pin-history';
 export * from './rate-limit';
 export { defaultGitHubRetryPolicy, installRequestPolicy, type GitHubRetryPolicy, type RequestPolicySettings } from './request-policy';
+export { GitObjectCache } from './repo-reads';

@@ -3,7 +3,7 @@ import type { ChangeRequest, GitopsFile } from '../promotion/source-control';
 import { githubCodes } from './codes';
 import { gitBlobSha } from './git-blob-sha';
 import { GitHubApiError } from './github-errors';
-import { branchHead, readTree, type RepoContext, type TreeBlob } from './repo-reads';
+import { branchHead, readTree, treeOfCommit, type RepoContext, type TreeBlob } from './repo-reads';
 
 /** Non-fast-forward rejections retried on top of the new head before giving up (DK711). */
 export const maxConflictRetries = 5;
@@ -86,9 +86,7 @@ function treeReader(context: RepoContext) {
   const treeOf = (commit: string): Promise<string> => {
     let sha = treeShas.get(commit);
     if (!sha) {
-      sha = context.octokit.git
-        .getCommit({ owner: context.owner, repo: context.repo, commit_sha: commit })
-        .then(({ data }) => data.tree.sha);
+      sha = treeOfCommit(context, commit);
       treeShas.set(commit, sha);
     }
     return sha;

@@ -8,6 +8,47 @@ export interface RepoContext {
   owner: string;
   repo: string;
   logger: Logger;
+  /** Trees, blobs and commits by id, shared by long-lived callers (the app); ids never change content. */
+  objects?: GitObjectCache;
+}
+
+/**
+ * A bounded cache of git objects read from GitHub, keyed by repository and object id: an object id
+ * names its content for good, so nothing here is ever stale. Failed reads are not kept.
+ */
+export class GitObjectCache {
+  private readonly entries = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly capacity = 5_000) {}
+
+  get<T>(context: RepoContext, kind: string, id: string, read: () => Promise<T>): Promise<T> {
+    if (!objectId.test(id)) return read();
+    const key = `${context.owner}/${context.repo}\0${kind}\0${id}`.toLowerCase();
+    const hit = this.entries.get(key) as Promise<T> | undefined;
+    if (hit) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit;
+    }
+    const value = read();
+    this.entries.set(key, value);
+    value.catch(() => this.entries.delete(key));
+    if (this.entries.size > this.capacity) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    return value;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+const objectId = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+function cached<T>(context: RepoContext, kind: string, id: string, read: () => Promise<T>): Promise<T> {
+  return context.objects ? context.objects.get(context, kind, id, read) : read();
 }
 
 /** A file of a tree: its blob id and mode. */
@@ -44,6 +85,11 @@ export async function branchHead(context: RepoContext, branch: string): Promise<
  * truncates it (very large trees) the tree is walked level by level instead.
  */
 export async function readTree(context: RepoContext, treeish: string): Promise<Map<string, TreeBlob>> {
+  // Copies: callers may add to the map they get.
+  return new Map(await cached(context, 'tree', treeish, () => readTreeUncached(context, treeish)));
+}
+
+async function readTreeUncached(context: RepoContext, treeish: string): Promise<Map<string, TreeBlob>> {
   const { octokit, owner, repo } = context;
   const blobs = new Map<string, TreeBlob>();
   const { data } = await octokit.git.getTree({ owner, repo, tree_sha: treeish, recursive: 'true' });
@@ -71,8 +117,18 @@ function addBlobs(blobs: Map<string, TreeBlob>, entries: readonly TreeEntry[], p
 }
 
 export async function readBlob(context: RepoContext, sha: string): Promise<string> {
-  const { data } = await context.octokit.git.getBlob({ owner: context.owner, repo: context.repo, file_sha: sha });
-  return decodeContent(data.content, data.encoding);
+  return cached(context, 'blob', sha, async () => {
+    const { data } = await context.octokit.git.getBlob({ owner: context.owner, repo: context.repo, file_sha: sha });
+    return decodeContent(data.content, data.encoding);
+  });
+}
+
+/** The tree id of a commit. */
+export async function treeOfCommit(context: RepoContext, commit: string): Promise<string> {
+  return cached(context, 'commit-tree', commit, async () => {
+    const { data } = await context.octokit.git.getCommit({ owner: context.owner, repo: context.repo, commit_sha: commit });
+    return data.tree.sha;
+  });
 }
 
 /** A file's content at a commit; undefined when the path is absent there (or is a directory). */

@@ -59,11 +59,19 @@ function parseValue(text: string, spec: FieldSpec): number | undefined {
   return index === -1 ? undefined : index + (spec.namesOffset ?? 0);
 }
 
+const knownZones = new Map<string, boolean>();
+
+/** Memoised: building an Intl.DateTimeFormat costs more than the rest of a policy check. */
 export function isValidTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
+  let valid = knownZones.get(zone);
+  if (valid === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+      valid = true;
+    } catch {
+      valid = false;
+    }
+    if (knownZones.size < 1_000) knownZones.set(zone, valid);
   }
+  return valid;
 }

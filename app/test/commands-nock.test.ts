@@ -127,6 +127,26 @@ describe('comment commands (nock)', () => {
     expect(round.check()).toContain('**DK802** @renovate[bot] is a bot');
   });
 
+  it('a secondary rate limit is waited out as long as GitHub asks (retry-after), then the reply goes through', async () => {
+    const slept: number[] = [];
+    app = await createTestApp({
+      env: { DATAKIT_GITOPS_REPOSITORY: 'acme/gitops', DATAKIT_REGISTRY: 'oci://registry.example/acme' },
+      sleep: async (ms) => void slept.push(ms),
+    });
+    const limited = nock(api)
+      .post(`/repos/${repository}/issues/7/comments`)
+      .reply(
+        403,
+        { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' },
+        { 'retry-after': '3', 'x-ratelimit-remaining': '4000' },
+      );
+    const round = expectCommandRoundTrip('rocket');
+    await app.receive('issue_comment', payload('/datakit help', { pullRequest: false }));
+    expect(limited.isDone()).toBe(true);
+    expect(round.check()).toContain('`/promote <env> [cell]`');
+    expect(slept).toContain(3000);
+  });
+
   it('/datakit help answers with every command and 🚀', async () => {
     const round = expectCommandRoundTrip('rocket');
     await app.receive('issue_comment', payload('/datakit help', { pullRequest: false }));

@@ -1,11 +1,17 @@
 /**
  * End to end: the app's real HTTP server (startAppServer, as `node app/dist/server.js` runs it)
  * receives real signed webhooks over HTTP; a fake GitHub (an HTTP server) records every API call;
- * artifacts live in a real registry (CNCF distribution). Nothing is called in-process.
+ * artifacts live in a real registry (CNCF distribution). Nothing is called in-process. The gitops
+ * repository the promotion wrote is then read back by real git (fsck, clone) as Argo CD would.
  */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gitopsTemplateFiles } from '../../sdk/src/promotion/generated/gitops-template';
-import { FakeGitHub, issueCommentCreatedPayload, webhookHeaders } from '../../sdk/test/helpers/github';
+import { exportToGit, FakeGitHub, issueCommentCreatedPayload, webhookHeaders } from '../../sdk/test/helpers/github';
 import { startRegistry, type TestRegistry } from '../../sdk/test/helpers/registry';
 import { dataKitApp } from '../src/app';
 import { createAppOctokit } from '../src/github/app-octokit';
@@ -147,6 +153,31 @@ describe('the DataKit app end to end (real HTTP server, signed webhooks, fake Gi
     expect(check?.status).toBe('completed');
     expect(check?.conclusion).toBe('success');
     expect(check?.output?.summary ?? '').toMatch(/order/);
+  });
+
+  it('the gitops repository as real git reads it: valid objects, the promotion branch pins the digest', async () => {
+    const git = promisify(execFile);
+    const dir = await mkdtemp(path.join(tmpdir(), 'dk-app-e2e-git-'));
+    try {
+      await exportToGit(github, gitopsRepo, path.join(dir, 'gitops.git'));
+      await git('git', ['--git-dir', path.join(dir, 'gitops.git'), 'fsck', '--strict', '--no-dangling', '--no-progress']);
+      await git('git', [
+        'clone',
+        '--quiet',
+        '--branch',
+        'datakit/promote/dev/c0/orders',
+        path.join(dir, 'gitops.git'),
+        path.join(dir, 'clone'),
+      ]);
+      const pinned = await readFile(path.join(dir, 'clone/envs/dev/cells/c0/apps/orders/packagedeployment.yaml'), 'utf8');
+      expect(pinned).toContain(`digest: ${digest}`);
+      const { stdout: message } = await git('git', ['-C', path.join(dir, 'clone'), 'log', '-1', '--format=%B']);
+      expect(message).toContain(`Digest: ${digest}`);
+      const { stdout: parents } = await git('git', ['-C', path.join(dir, 'clone'), 'rev-list', '--count', 'HEAD']);
+      expect(Number(parents.trim())).toBe(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('a delivery signed with the rotated secret is accepted; a repeated delivery id is processed once', async () => {

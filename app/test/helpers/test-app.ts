@@ -54,7 +54,9 @@ let deliveryCounter = 0;
  * The app as Probot runs it, for tests that call probot.receive directly (Probot's testing
  * convention) against nock or the fake GitHub at `baseUrl`. Retries do not wait.
  */
-export async function createTestApp(options: { baseUrl?: string; env?: Record<string, string>; clock?: Clock } = {}): Promise<TestApp> {
+export async function createTestApp(
+  options: { baseUrl?: string; env?: Record<string, string>; clock?: Clock; sleep?: (ms: number) => Promise<void> } = {},
+): Promise<TestApp> {
   const baseUrl = options.baseUrl ?? 'https://api.github.com';
   const config = { ...testConfig(options.env), githubApiUrl: baseUrl };
   const lines: string[] = [];
@@ -71,7 +73,7 @@ export async function createTestApp(options: { baseUrl?: string; env?: Record<st
     secret: config.webhookSecrets[0]!,
     baseUrl,
     log,
-    Octokit: createAppOctokit({ baseUrl, logger: log, sleep: async () => {}, retry: { baseDelayMs: 1, maxDelayMs: 5 } }),
+    Octokit: createAppOctokit({ baseUrl, logger: log, sleep: options.sleep ?? (async () => {}), retry: { baseDelayMs: 1, maxDelayMs: 5 } }),
   });
   const deliveries = new DeliveryLog(config.deliveryCacheSize);
   await probot.load(dataKitApp({ config, clock: options.clock ?? { now: () => new Date() }, deliveries }));

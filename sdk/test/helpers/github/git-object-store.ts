@@ -49,20 +49,14 @@ export class GitObjectStore {
 
   putTree(entries: readonly TreeEntry[]): string {
     const sorted = [...entries].sort((a, b) => compareBytes(sortKey(a), sortKey(b)));
-    const body = Buffer.concat(
-      sorted.map((entry) =>
-        Buffer.concat([Buffer.from(`${entry.mode.replace(/^0+/, '')} ${entry.name}\0`), Buffer.from(entry.sha, 'hex')]),
-      ),
-    );
+    const body = treeBody(sorted);
     const sha = objectId('tree', body);
     this.trees.set(sha, sorted);
     return sha;
   }
 
   putCommit(commit: Omit<CommitObject, 'sha'>): string {
-    const lines = [`tree ${commit.tree}`, ...commit.parents.map((parent) => `parent ${parent}`)];
-    lines.push(`author ${signatureLine(commit.author)}`, `committer ${signatureLine(commit.committer)}`, '', commit.message);
-    const sha = objectId('commit', Buffer.from(lines.join('\n'), 'utf8'));
+    const sha = objectId('commit', commitBody(commit));
     this.commits.set(sha, { ...commit, sha });
     return sha;
   }
@@ -133,6 +127,25 @@ export class GitObjectStore {
   isAncestor(ancestor: string, of: string): boolean {
     return this.ancestors(of).has(ancestor);
   }
+
+  /** Every object as git stores it (type and body), for writing them into a real repository. */
+  *rawObjects(): Generator<{ sha: string; type: 'blob' | 'tree' | 'commit'; body: Buffer }> {
+    for (const [sha, body] of this.blobs) yield { sha, type: 'blob', body };
+    for (const [sha, entries] of this.trees) yield { sha, type: 'tree', body: treeBody(entries) };
+    for (const [sha, commit] of this.commits) yield { sha, type: 'commit', body: commitBody(commit) };
+  }
+}
+
+function treeBody(entries: readonly TreeEntry[]): Buffer {
+  return Buffer.concat(
+    entries.map((entry) => Buffer.concat([Buffer.from(`${entry.mode.replace(/^0+/, '')} ${entry.name}\0`), Buffer.from(entry.sha, 'hex')])),
+  );
+}
+
+function commitBody(commit: Omit<CommitObject, 'sha'>): Buffer {
+  const lines = [`tree ${commit.tree}`, ...commit.parents.map((parent) => `parent ${parent}`)];
+  lines.push(`author ${signatureLine(commit.author)}`, `committer ${signatureLine(commit.committer)}`, '', commit.message);
+  return Buffer.from(lines.join('\n'), 'utf8');
 }
 
 function objectId(type: string, body: Buffer): string {

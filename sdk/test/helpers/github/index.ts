@@ -12,3 +12,4 @@ export type {
   RepositoryRole,
   ReviewState,
 } from './fake-github-state';
+export * from './export-to-git';

@@ -79,7 +79,6 @@ describe('the DataKit app end to end (real HTTP server, signed webhooks, fake Gi
   }, 120_000);
 
   afterAll(async () => {
-    if (process.env.E2E_LOG) await import('node:fs').then((fs) => fs.writeFileSync('/tmp/e2e-log.jsonl', logLines.join('')));
     await server?.close();
     await github?.close();
     await registry?.stop();
@@ -132,8 +131,11 @@ describe('the DataKit app end to end (real HTTP server, signed webhooks, fake Gi
 
   it('a signed /promote dev from a writer: reply with commit and digest, a gitops PR pinning the digest, a green check', async () => {
     const { id, payload } = comment('/promote dev', writer);
+    const membershipsBefore = github.requestsTo('GET /orgs/{org}/teams/{team_slug}/memberships/{username}').length;
     const response = await deliver('issue_comment', payload);
     expect(response.status).toBe(200);
+    // The check evaluated right after proposing reuses the membership the command checked.
+    expect(github.requestsTo('GET /orgs/{org}/teams/{team_slug}/memberships/{username}').length - membershipsBefore).toBe(1);
 
     expect(reactionsOn(id), botReplies().join('\n---\n')).toEqual(expect.arrayContaining(['eyes', 'rocket']));
     expect(reactionsOn(id)).not.toContain('confused');

@@ -21,6 +21,8 @@ export interface GitopsSession {
   scm: SourceControl;
   /** The promotion policy of the snapshot (the default branch only: never a pull request's). */
   policy(): Promise<Policy>;
+  /** Team memberships checked during this command (login → teams asked about, teams held). */
+  memberships: Map<string, { checked: readonly string[]; teams: readonly string[] }>;
 }
 
 /**
@@ -72,6 +74,7 @@ export async function openGitops(ctx: CommandContext, repository: GitopsReposito
     repository,
     access,
     scm,
+    memberships: new Map(),
     async policy() {
       const snapshot = await scm.readSnapshot();
       const text = (await snapshot.readFiles([policyFileName])).get(policyFileName);

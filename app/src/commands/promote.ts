@@ -129,7 +129,10 @@ async function findArtifact(
 /** The commenter with their active teams among those the policy names for env (so promoters is decided now). */
 async function actorFor(ctx: CommandContext, session: GitopsSession, env: string): Promise<Actor> {
   const policy = await session.policy();
-  const teams = await activeTeams(session.access.octokit, ctx.actor, policyTeams(findEnvironment(policy, env)));
+  const checked = policyTeams(findEnvironment(policy, env));
+  const teams = await activeTeams(session.access.octokit, ctx.actor, checked);
+  // The check evaluated right after proposing asks the same question: answered already.
+  session.memberships.set(ctx.actor, { checked, teams });
   return { login: ctx.actor, teams };
 }
 
@@ -183,7 +186,10 @@ async function propose(
   let gate: GateOutcome | undefined;
   let gateProblem: string | undefined;
   try {
-    gate = await ctx.gates.evaluatePullRequest(session.access, pull.number, ctx.log, { snapshot: prepared.snapshot });
+    gate = await ctx.gates.evaluatePullRequest(session.access, pull.number, ctx.log, {
+      snapshot: prepared.snapshot,
+      memberships: session.memberships,
+    });
   } catch (error) {
     // The pull request exists; its check is written again on its next event.
     ctx.log.error({ err: error, pullRequest: pull.number }, 'could not evaluate the datakit/promotion check');

@@ -49,6 +49,11 @@ export interface GateOutcome {
 export interface EvaluateOptions {
   /** The gitops default branch as the caller just read it (policy and live pins); read afresh when absent. */
   snapshot?: GitopsSnapshot;
+  /**
+   * Team memberships the caller just checked (login → the teams checked and those held), reused
+   * instead of asking GitHub again within the same delivery.
+   */
+  memberships?: ReadonlyMap<string, { checked: readonly string[]; teams: readonly string[] }>;
 }
 
 /** Evaluates the datakit/promotion check of a gitops pull request and writes it as a check run. */

@@ -65,6 +65,7 @@ interface EvaluationInput {
   log: Logger;
   /** The default branch as the caller just read it (the /promote that opened the PR); read afresh otherwise. */
   snapshot?: GitopsSnapshot;
+  memberships?: EvaluateOptions['memberships'];
 }
 
 /** What every target of one evaluation shares. */
@@ -169,6 +170,9 @@ export function createGateService(app: Probot, services: AppServices, options: G
       if (host !== undefined) trustedHosts.add(host);
     }
     const teams = new Map<string, Promise<string[]>>();
+    for (const [login, known] of input.memberships ?? []) {
+      teams.set(`${login.toLowerCase()}\0${[...known.checked].sort().join(',')}`, Promise.resolve([...known.teams]));
+    }
     const context: EvaluationContext = {
       ...input,
       state,
@@ -422,6 +426,7 @@ export function createGateService(app: Probot, services: AppServices, options: G
         approvalSha: pull.headSha,
         log,
         ...(options.snapshot === undefined ? {} : { snapshot: options.snapshot }),
+        ...(options.memberships === undefined ? {} : { memberships: options.memberships }),
       });
     });
   }

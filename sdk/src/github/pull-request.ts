@@ -16,27 +16,35 @@ export interface PullRequestSpec {
 export async function upsertPullRequest(context: RepoContext, spec: PullRequestSpec): Promise<PullRequestInfo> {
   const pullRequest = (await updateOpen(context, spec)) ?? (await create(context, spec));
   const { octokit, owner, repo } = context;
-  if (spec.labels.length > 0) {
+  const missingLabels = spec.labels.filter((label) => !pullRequest.labels.has(label.toLowerCase()));
+  if (missingLabels.length > 0) {
     await octokit.issues.addLabels({ owner, repo, issue_number: pullRequest.number, labels: [...spec.labels] });
   }
   if (spec.reviewers.length > 0) await requestReviews(context, pullRequest.number, spec.reviewers);
-  return pullRequest;
+  return { number: pullRequest.number, url: pullRequest.url, created: pullRequest.created };
 }
 
-async function updateOpen(context: RepoContext, spec: PullRequestSpec): Promise<PullRequestInfo | undefined> {
+/** A pull request found or opened, with the labels it already has (lower case). */
+type FoundPullRequest = PullRequestInfo & { labels: ReadonlySet<string> };
+
+async function updateOpen(context: RepoContext, spec: PullRequestSpec): Promise<FoundPullRequest | undefined> {
   const { octokit, owner, repo } = context;
   const { data: open } = await octokit.pulls.list({ owner, repo, state: 'open', head: `${owner}:${spec.branch}`, base: spec.base });
   const existing = open[0];
   if (!existing) return undefined;
-  await octokit.pulls.update({ owner, repo, pull_number: existing.number, title: spec.title, body: spec.body });
-  return { number: existing.number, url: existing.html_url, created: false };
+  // Unchanged title and body are not written again (a repeated /promote of the same pin).
+  if (existing.title !== spec.title || (existing.body ?? '') !== spec.body) {
+    await octokit.pulls.update({ owner, repo, pull_number: existing.number, title: spec.title, body: spec.body });
+  }
+  const labels = new Set(existing.labels.map((label) => (typeof label === 'string' ? label : (label.name ?? '')).toLowerCase()));
+  return { number: existing.number, url: existing.html_url, created: false, labels };
 }
 
-async function create(context: RepoContext, spec: PullRequestSpec): Promise<PullRequestInfo> {
+async function create(context: RepoContext, spec: PullRequestSpec): Promise<FoundPullRequest> {
   const { octokit, owner, repo } = context;
   try {
     const { data } = await octokit.pulls.create({ owner, repo, head: spec.branch, base: spec.base, title: spec.title, body: spec.body });
-    return { number: data.number, url: data.html_url, created: true };
+    return { number: data.number, url: data.html_url, created: true, labels: new Set() };
   } catch (error) {
     // Opened meanwhile (by a concurrent promotion, or by our own retried request whose answer was lost).
     if (isGitHubStatus(error, 422) && /already exists/i.test(error.githubMessage)) {

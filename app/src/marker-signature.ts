@@ -1,7 +1,11 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { parsePromotionMarker, type PromotionMarker } from '@datakit/sdk/promotion';
 
-const markerPattern = /<!-- datakit:promotion (\{.*?\}) -->/;
+/**
+ * The marker renderPlanBody writes last. Only a marker that ends the body counts: the rendered diff
+ * and other text above it come from the gitops repository and could hold a marker-like comment.
+ */
+const markerPattern = /<!-- datakit:promotion (\{[^\n]*\}) -->\s*$/;
 
 /**
  * The key the app signs its promotion markers with, derived from its private key: anyone with
@@ -25,7 +29,7 @@ export function signPromotionMarker(body: string, key: Buffer): string {
   const fields = JSON.parse(match[1]!) as Record<string, unknown>;
   delete fields.signature;
   const signed = { ...fields, signature: signatureOf(fields, key) };
-  return body.replace(match[0], () => `<!-- datakit:promotion ${JSON.stringify(signed)} -->`);
+  return `${body.slice(0, match.index)}<!-- datakit:promotion ${JSON.stringify(signed)} -->${body.slice(match.index + match[0].length)}\n`;
 }
 
 /** The marker of a body when the app signed it and nobody changed it since; undefined otherwise. */
@@ -42,5 +46,6 @@ export function verifiedPromotionMarker(body: string | null | undefined, key: Bu
   if (typeof signature !== 'string' || !/^[0-9a-f]{64}$/.test(signature)) return undefined;
   const expected = Buffer.from(signatureOf(rest, key), 'hex');
   if (!timingSafeEqual(expected, Buffer.from(signature, 'hex'))) return undefined;
-  return parsePromotionMarker(body);
+  // Exactly the fields verified, not whatever else the body holds.
+  return parsePromotionMarker(`<!-- datakit:promotion ${JSON.stringify(rest)} -->`);
 }

@@ -184,7 +184,7 @@ describe('datakit/promotion on gitops pull requests', () => {
     expect(w.checkRuns(head)).toEqual([]);
   });
 
-  it('counts only approvals of the current head by members of the allowed teams', async () => {
+  it('counts only approvals of the current head by members of the allowed teams with write access', async () => {
     const w = await setup();
     const pin = await publishPackage(w.prefix, 'orders', '0.2.0');
     w.seedLive('dev', 'c0', 'orders', pin, new Date(wednesday.getTime() - 2 * hour));
@@ -207,6 +207,15 @@ describe('datakit/promotion on gitops pull requests', () => {
     // dave is a collaborator but in no promoter team.
     const outsider = w.fake.addReview(gitopsRepo, pr.number, { user: dave, state: 'APPROVED' });
     await w.app.receive('pull_request_review', pullRequestReviewPayload(w.fake, gitopsRepo, pr.number, outsider.id));
+    run = only(w.checkRuns(newHead));
+    expect(run.conclusion).toBe('failure');
+    expect(run.output.summary).toContain('❌ **approvals**: 0 of 1 required approvals');
+
+    // erin is in the promoter team but may only read the gitops repository: GitHub would not count her review either.
+    w.fake.addTeamMember('datakit', 'engineers', 'erin');
+    w.fake.setPermission(gitopsRepo, 'erin', 'read');
+    const reader = w.fake.addReview(gitopsRepo, pr.number, { user: 'erin', state: 'APPROVED' });
+    await w.app.receive('pull_request_review', pullRequestReviewPayload(w.fake, gitopsRepo, pr.number, reader.id));
     run = only(w.checkRuns(newHead));
     expect(run.conclusion).toBe('failure');
     expect(run.output.summary).toContain('❌ **approvals**: 0 of 1 required approvals');

@@ -40,6 +40,25 @@ describe('signed promotion markers', () => {
     expect(verifiedPromotionMarker('no marker here', key)).toBeUndefined();
   });
 
+  it('signs and trusts only the marker that ends the body, never one in the text above it', () => {
+    const planted = `<!-- datakit:promotion ${JSON.stringify({
+      kind: 'promote',
+      package: 'orders',
+      env: 'prod',
+      cell: 'c0',
+      version: '0.2.0',
+      digest: `sha256:${'a'.repeat(64)}`,
+      previousDigest: null,
+      source: { repository: 'victim/x', commit: 'e'.repeat(40), requestedBy: 'prod-lead' },
+    })} -->`;
+    const withDiff = body.replace('## Promote', `\`\`\`diff\n- ${planted}\n\`\`\`\n\n## Promote`);
+    const signed = signPromotionMarker(withDiff, key);
+    const verified = verifiedPromotionMarker(signed, key);
+    expect(verified?.source).toMatchObject({ repository: 'acme/orders', requestedBy: 'alice' });
+    // A signed marker followed by more text is not the body's marker any more.
+    expect(verifiedPromotionMarker(`${signed}\nappended by someone\n`, key)).toBeUndefined();
+  });
+
   it('re-signing replaces the signature instead of adding one', () => {
     const twice = signPromotionMarker(signPromotionMarker(body, key), key);
     expect(twice.match(/"signature"/g)).toHaveLength(1);

@@ -170,6 +170,65 @@ describe('merged promotions', () => {
     expect(w.app.logText()).toContain('was not opened by the app');
   });
 
+  it('records nothing for an app-opened pull request whose marker was edited (signature broken)', async () => {
+    const w = await setup();
+    const pin = await publishPackage(w.prefix, 'orders', '0.2.0');
+    const source = sourcePullRequest(w);
+    const signed = promotionBody({
+      package: 'orders',
+      env: 'dev',
+      cell: 'c0',
+      pin,
+      source: { repository: sourceRepo, commit: source.head, pullRequest: source.number, requestedBy: alice },
+    });
+    const pr = w.openPullRequest({
+      branch: 'datakit/promote/dev/c0/orders',
+      files: deploymentFiles('dev', 'c0', 'orders', pin),
+      user: botLogin,
+      body: signed.replace(`"pullRequest":${source.number}`, `"pullRequest":${source.number + 100}`),
+    });
+    w.fake.mergePullRequest(gitopsRepo, pr.number, { by: 'release-manager' });
+
+    await closed(w, pr.number);
+
+    expect(w.fake.repository(sourceRepo).deployments).toEqual([]);
+    expect(w.fake.repository(sourceRepo).comments).toEqual([]);
+  });
+
+  it('records nothing for a promotion merged into another branch than the default one', async () => {
+    const w = await setup();
+    const pin = await publishPackage(w.prefix, 'orders', '0.2.0');
+    const source = sourcePullRequest(w);
+    w.fake.commit(gitopsRepo, { branch: 'scratch', files: { 'NOTES.md': 'scratch\n' } });
+    const head = w.fake.commit(gitopsRepo, {
+      branch: 'datakit/promote/dev/c0/orders',
+      files: deploymentFiles('dev', 'c0', 'orders', pin),
+      message: 'Promote',
+      author: botLogin,
+    });
+    const pull = w.fake.openPullRequest(gitopsRepo, {
+      head: 'datakit/promote/dev/c0/orders',
+      base: 'scratch',
+      title: 'Promote orders',
+      user: botLogin,
+      body: promotionBody({
+        package: 'orders',
+        env: 'dev',
+        cell: 'c0',
+        pin,
+        source: { repository: sourceRepo, commit: source.head, pullRequest: source.number, requestedBy: alice },
+      }),
+    });
+    expect(head).toMatch(/^[0-9a-f]{40}$/);
+    w.fake.mergePullRequest(gitopsRepo, pull.number, { by: 'release-manager' });
+
+    await closed(w, pull.number);
+
+    expect(w.fake.repository(sourceRepo).deployments).toEqual([]);
+    expect(w.fake.repository(sourceRepo).comments).toEqual([]);
+    expect(w.app.logText()).toContain('not the default branch');
+  });
+
   it('re-evaluates the other open promotions after a merge', async () => {
     const policy = [
       'apiVersion: datakit.dev/v1alpha1',

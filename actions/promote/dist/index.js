@@ -46355,7 +46355,8 @@ async function renderKustomizeDiff(appDir, before, after, options = {}) {
 
 
 
-const markerPattern = /<!-- datakit:promotion (\{.*?\}) -->/;
+/** The marker renderPlanBody writes last: only one that ends the body counts (the diff above it is repository text). */
+const markerPattern = /<!-- datakit:promotion (\{[^\n]*\}) -->\s*$/;
 /** Reads the marker renderPlanBody writes; undefined when absent or not well-formed. */
 function parsePromotionMarker(body) {
     const match = markerPattern.exec(body ?? '');

@@ -123,10 +123,16 @@ export async function handleIssueComment(
 
   const replied = await reply(outcome.reply);
   await react(outcome.ok ? 'rocket' : 'confused');
-  if (!replied && !outcome.ok) {
-    // Nothing visible said why: let a redelivery (same delivery id) of the same comment try again.
-    services.deliveries.forget(commentKey);
-    services.deliveries.forget(`delivery:${context.id}`);
+  if (!replied) {
+    log.error({ ...outcome.fields, ok: outcome.ok, replied }, 'the reply could not be posted');
+    if (!outcome.ok) {
+      // A refusal changed nothing: its redelivery (same delivery id) runs the command again.
+      services.deliveries.forget(commentKey);
+      services.deliveries.forget(`delivery:${context.id}`);
+    }
+    // A failed delivery (500) either way, so GitHub shows it. A command that did its work is not
+    // run again on redelivery: it would bind whatever the pull request's head is by then.
+    throw new Error(`the reply to comment ${context.payload.comment.id} could not be posted`);
   }
   log.info({ ...outcome.fields, ok: outcome.ok, replied }, outcome.ok ? 'command done' : 'command refused or failed');
 }

@@ -51,7 +51,8 @@ async function evaluateSafely(
     await gates.evaluatePullRequest(gitops, pullNumber, log);
   } catch (error) {
     logFailure(log, error, `datakit/promotion of pull request #${pullNumber}`);
-    if (headSha === undefined) return;
+    // Nothing visible said why: the delivery fails (500), so GitHub shows it and a redelivery runs again.
+    if (headSha === undefined) throw error;
     try {
       await gates.reportFailure(gitops, headSha, error, log);
     } catch (reportError) {
@@ -59,6 +60,7 @@ async function evaluateSafely(
         { err: reportError instanceof Error ? reportError.message : String(reportError) },
         'the failure could not be reported on a check run',
       );
+      throw error;
     }
   }
 }
@@ -68,7 +70,7 @@ async function accessOf(services: AppServices, repository: { name: string; owner
     return await services.repositories.access(repository.owner.login, repository.name);
   } catch (error) {
     logFailure(log, error, 'installation access');
-    return undefined;
+    throw error;
   }
 }
 
@@ -123,6 +125,8 @@ export async function handlePullRequestClosed(
     );
   } catch (error) {
     logFailure(log, error, `recording merged pull request #${pull.number}`);
+    // Failed (500): GitHub shows the delivery as failed and a redelivery records it (idempotently).
+    throw error;
   }
 }
 
@@ -255,5 +259,6 @@ async function reportQuietly(
       { err: reportError instanceof Error ? reportError.message : String(reportError) },
       'the failure could not be reported on a check run',
     );
+    throw error;
   }
 }

@@ -491,6 +491,10 @@ export function createGateService(app: Probot, services: AppServices, options: G
     const { octokit, owner, repo } = gitops;
     const pull = await readPull(octokit, owner, repo, pullNumber);
     if (!pull.merged) return { skipped: 'the pull request was closed without merging', reevaluated: [] };
+    if (pull.defaultBranch === undefined || pull.baseRef !== pull.defaultBranch) {
+      // Only the default branch is deployed: a merge elsewhere (a retargeted PR) deploys nothing.
+      return { skipped: `merged into ${pull.baseRef}, not the default branch`, reevaluated: [] };
+    }
     const changes = classifyChanges(await pullRequestFiles(octokit, owner, repo, pullNumber));
     const marker = verifiedPromotionMarker(pull.body, services.markerKey);
     const record: MergeRecord = { reevaluated: [] };

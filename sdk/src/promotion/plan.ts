@@ -52,7 +52,8 @@ export interface PromotionMarker {
   source?: PromotionSource;
 }
 
-const markerPattern = /<!-- datakit:promotion (\{.*?\}) -->/;
+/** The marker renderPlanBody writes last: only one that ends the body counts (the diff above it is repository text). */
+const markerPattern = /<!-- datakit:promotion (\{[^\n]*\}) -->\s*$/;
 
 /** Reads the marker renderPlanBody writes; undefined when absent or not well-formed. */
 export function parsePromotionMarker(body: string | null | undefined): PromotionMarker | undefined {

@@ -1,22 +1,21 @@
-import { markerKey, signPromotionMarker } from '../../src/marker-signature';
 /**
  * The world the datakit/promotion gate tests run in: the app (a real Probot) on the fake GitHub,
  * a real CNCF distribution registry holding published packages, a gitops repository scaffolded
  * from the reference template (what `dk gitops init` writes) and a package repository the
  * promotions come from.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { mediaTypes } from '@datakit/contracts';
 import { appDirectory, deploymentPath, renderAppKustomization, renderDeployment, type ArtifactPin } from '@datakit/sdk/promotion';
-import { buildPackage, openArtifactLocation, packageLocation, pushArtifact } from '@datakit/sdk/registry';
+import { openArtifactLocation, packageLocation } from '@datakit/sdk/registry';
 import { gitopsTemplateFiles } from '../../../sdk/src/promotion/generated/gitops-template';
 import { FakeGitHub } from '../../../sdk/test/helpers/github';
 import type { FakeCheckRun } from '../../../sdk/test/helpers/github/fake-github-state';
 import { bufferSource, describeBytes, imageManifest, readAll, type TestRegistry } from '../../../sdk/test/helpers/registry';
+import { markerKey, signPromotionMarker } from '../../src/marker-signature';
+import { packageFiles, publishPackage as publishCommandPackage } from './commands-world';
 import { createTestApp, testConfig, testPrivateKey, type TestApp } from './test-app';
 
 export const gitopsRepo = 'acme/gitops';
@@ -33,109 +32,10 @@ export const botLogin = 'datakit[bot]';
 /** A Wednesday morning, far from the template policy's weekend and year-end freezes. */
 export const wednesday = new Date('2026-03-04T10:00:00Z');
 
-/** A lint-clean generic-node package. */
-export function gatePackageFiles(name: string, version: string): Record<string, string> {
-  return {
-    'dk.yaml': `apiVersion: datakit.dev/v1alpha1
-kind: Transform
-metadata:
-  name: ${name}
-  namespace: default
-  version: ${version}
-spec:
-  runtime: generic-node
-  mode: batch
-  description: generic-node transform from ${name}-input to ${name}-output
-  image: node:20-slim
-  command: ["node", "src/main.mjs"]
-  inputs:
-    - dataset: ${name}-input
-  outputs:
-    - dataset: ${name}-output
-  trigger:
-    policy: manual
-  timeout: 10m
-`,
-    [`dataset/${name}-input.yaml`]: `apiVersion: datakit.dev/v1alpha1
-kind: DataSet
-metadata:
-  name: ${name}-input
-  namespace: default
-  version: 0.1.0
-spec:
-  store: local
-  prefix: input/
-  format: jsonl
-  classification: internal
-  schema:
-    - name: id
-      type: integer
-      nullable: false
-`,
-    [`dataset/${name}-output.yaml`]: `apiVersion: datakit.dev/v1alpha1
-kind: DataSet
-metadata:
-  name: ${name}-output
-  namespace: default
-  version: 0.1.0
-spec:
-  store: local
-  prefix: output/
-  format: jsonl
-  classification: internal
-  schema:
-    - name: id
-      type: integer
-      nullable: false
-      from: ${name}-input.id
-`,
-    'store/local.yaml': `apiVersion: datakit.dev/v1alpha1
-kind: Store
-metadata:
-  name: local
-  namespace: default
-spec:
-  connector: file
-  connection:
-    path: ./data
-`,
-    'connector/file.yaml': `apiVersion: datakit.dev/v1alpha1
-kind: Connector
-metadata:
-  name: file
-spec:
-  type: file
-  description: A local directory of JSON-lines files.
-  capabilities: [source, destination]
-`,
-    'src/main.mjs': `console.log(${JSON.stringify(`${name} ${version}`)});\n`,
-  };
-}
-
 /** Builds the package as datakit/publish does and pushes it to `<prefix>/<name>:<version>`: its pin. */
 export async function publishPackage(prefix: string, name: string, version: string): Promise<ArtifactPin> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'dk-app-gate-pkg-'));
-  try {
-    for (const [file, content] of Object.entries(gatePackageFiles(name, version))) {
-      await mkdir(path.dirname(path.join(dir, 'pkg', file)), { recursive: true });
-      await writeFile(path.join(dir, 'pkg', file), content);
-    }
-    const built = await buildPackage({
-      dir: path.join(dir, 'pkg'),
-      layoutDir: path.join(dir, 'oci'),
-      dkVersion: '0.1.0-test',
-      revision: '0123456789abcdef0123456789abcdef01234567',
-      sourceDateEpoch: 1_767_225_600,
-      sourceUrl: `https://github.com/${sourceRepo}`,
-    });
-    if (!built.ok) throw new Error(`the test package does not lint clean: ${JSON.stringify(built.lint.issues.slice(0, 3))}`);
-    const location = packageLocation(prefix, name);
-    const { target } = openArtifactLocation(location, { cwd: dir, credentials: { env: {} } });
-    const pushed = await pushArtifact({ source: built.target, manifest: built.manifest, destination: target, tag: built.tag });
-    return { version, digest: pushed.digest, ref: `${location.replace(/^oci:\/\//, '')}@${pushed.digest}` };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const digest = await publishCommandPackage(prefix, name, version, '0123456789abcdef0123456789abcdef01234567');
+  return { version, digest, ref: `${packageLocation(prefix, name).replace(/^oci:\/\//, '')}@${digest}` };
 }
 
 /** gzip tar of files (what a manifests layer holds). */
@@ -266,7 +166,7 @@ export async function createGatesWorld(options: GatesWorldOptions): Promise<Gate
     files: { ...gitopsTemplateFiles, ...(options.policy === undefined ? {} : { 'datakit-promotion.yaml': options.policy }) },
     date: createdAt,
   });
-  fake.createRepository(sourceRepo, { files: { ...gatePackageFiles('orders', '0.1.0') }, date: createdAt });
+  fake.createRepository(sourceRepo, { files: { ...packageFiles('orders', '0.1.0') }, date: createdAt });
   for (const person of [alice, carol]) fake.addTeamMember('datakit', 'engineers', person);
   fake.addTeam('datakit', 'release');
   fake.addUser(dave);

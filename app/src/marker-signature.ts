@@ -1,11 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { parsePromotionMarker, type PromotionMarker } from '@datakit/sdk/promotion';
-
-/**
- * The marker renderPlanBody writes last. Only a marker that ends the body counts: the rendered diff
- * and other text above it come from the gitops repository and could hold a marker-like comment.
- */
-const markerPattern = /<!-- datakit:promotion (\{[^\n]*\}) -->\s*$/;
+import { parsePromotionMarker, promotionMarkerPattern, type PromotionMarker } from '@datakit/sdk/promotion';
 
 /**
  * The key the app signs its promotion markers with, derived from its private key: anyone with
@@ -24,7 +18,7 @@ function signatureOf(fields: Record<string, unknown>, key: Buffer): string {
 
 /** The body with its marker signed (a body without a marker is returned unchanged). */
 export function signPromotionMarker(body: string, key: Buffer): string {
-  const match = markerPattern.exec(body);
+  const match = promotionMarkerPattern.exec(body);
   if (!match) return body;
   const fields = JSON.parse(match[1]!) as Record<string, unknown>;
   delete fields.signature;
@@ -34,7 +28,7 @@ export function signPromotionMarker(body: string, key: Buffer): string {
 
 /** The marker of a body when the app signed it and nobody changed it since; undefined otherwise. */
 export function verifiedPromotionMarker(body: string | null | undefined, key: Buffer): PromotionMarker | undefined {
-  const match = markerPattern.exec(body ?? '');
+  const match = promotionMarkerPattern.exec(body ?? '');
   if (!match) return undefined;
   let fields: Record<string, unknown>;
   try {

@@ -54,6 +54,29 @@ function only<T>(items: T[]): T {
   return items[0]!;
 }
 
+/**
+ * 0.1.0 then 0.2.0 live in dev and int for two days, and the app's rollback of int to 0.1.0 asked
+ * for by alice (its marker signed or not), approved by carol.
+ */
+async function appOpenedRollback(options: { signed: boolean }): Promise<{ w: GatesWorld; rollback: { number: number; head: string } }> {
+  const w = await setup();
+  const old = await publishPackage(w.prefix, 'orders', '0.1.0');
+  const current = await publishPackage(w.prefix, 'orders', '0.2.0');
+  w.seedLive('dev', 'c0', 'orders', old, new Date(wednesday.getTime() - 48 * hour));
+  w.seedLive('int', 'c0', 'orders', old, new Date(wednesday.getTime() - 47 * hour));
+  w.seedLive('dev', 'c0', 'orders', current, new Date(wednesday.getTime() - 46 * hour));
+  w.seedLive('int', 'c0', 'orders', current, new Date(wednesday.getTime() - 45 * hour));
+  const source = { repository: sourceRepo, commit: 'f'.repeat(40), pullRequest: 7, requestedBy: alice };
+  const rollback = w.openPullRequest({
+    branch: 'datakit/rollback/int/c0/orders',
+    files: deploymentFiles('int', 'c0', 'orders', old),
+    user: botLogin,
+    body: promotionBody({ kind: 'rollback', package: 'orders', env: 'int', cell: 'c0', pin: old, source, signed: options.signed }),
+  });
+  w.fake.addReview(gitopsRepo, rollback.number, { user: carol, state: 'APPROVED' });
+  return { w, rollback };
+}
+
 describe('datakit/promotion on gitops pull requests', () => {
   it('passes a promotion to dev of a published digest, listing every rule', async () => {
     const w = await setup();
@@ -360,21 +383,7 @@ describe('datakit/promotion on gitops pull requests', () => {
   });
 
   it('credits an app-opened promotion to its requester, and a rollback only to an earlier pin', async () => {
-    const w = await setup();
-    const old = await publishPackage(w.prefix, 'orders', '0.1.0');
-    const current = await publishPackage(w.prefix, 'orders', '0.2.0');
-    w.seedLive('dev', 'c0', 'orders', old, new Date(wednesday.getTime() - 48 * hour));
-    w.seedLive('int', 'c0', 'orders', old, new Date(wednesday.getTime() - 47 * hour));
-    w.seedLive('dev', 'c0', 'orders', current, new Date(wednesday.getTime() - 46 * hour));
-    w.seedLive('int', 'c0', 'orders', current, new Date(wednesday.getTime() - 45 * hour));
-    const source = { repository: sourceRepo, commit: 'f'.repeat(40), pullRequest: 7, requestedBy: alice };
-    const rollback = w.openPullRequest({
-      branch: 'datakit/rollback/int/c0/orders',
-      files: deploymentFiles('int', 'c0', 'orders', old),
-      user: botLogin,
-      body: promotionBody({ kind: 'rollback', package: 'orders', env: 'int', cell: 'c0', pin: old, source }),
-    });
-    w.fake.addReview(gitopsRepo, rollback.number, { user: carol, state: 'APPROVED' });
+    const { w, rollback } = await appOpenedRollback({ signed: true });
 
     await opened(w, rollback.number);
 
@@ -386,21 +395,7 @@ describe('datakit/promotion on gitops pull requests', () => {
   });
 
   it('does not credit the requester of an app-opened pull request whose marker was edited (unsigned)', async () => {
-    const w = await setup();
-    const old = await publishPackage(w.prefix, 'orders', '0.1.0');
-    const current = await publishPackage(w.prefix, 'orders', '0.2.0');
-    w.seedLive('dev', 'c0', 'orders', old, new Date(wednesday.getTime() - 48 * hour));
-    w.seedLive('int', 'c0', 'orders', old, new Date(wednesday.getTime() - 47 * hour));
-    w.seedLive('dev', 'c0', 'orders', current, new Date(wednesday.getTime() - 46 * hour));
-    w.seedLive('int', 'c0', 'orders', current, new Date(wednesday.getTime() - 45 * hour));
-    const source = { repository: sourceRepo, commit: 'f'.repeat(40), pullRequest: 7, requestedBy: alice };
-    const forged = w.openPullRequest({
-      branch: 'datakit/rollback/int/c0/orders',
-      files: deploymentFiles('int', 'c0', 'orders', old),
-      user: botLogin,
-      body: promotionBody({ kind: 'rollback', package: 'orders', env: 'int', cell: 'c0', pin: old, source, signed: false }),
-    });
-    w.fake.addReview(gitopsRepo, forged.number, { user: carol, state: 'APPROVED' });
+    const { w, rollback: forged } = await appOpenedRollback({ signed: false });
 
     await opened(w, forged.number);
 

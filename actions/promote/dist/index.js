@@ -46356,10 +46356,10 @@ async function renderKustomizeDiff(appDir, before, after, options = {}) {
 
 
 /** The marker renderPlanBody writes last: only one that ends the body counts (the diff above it is repository text). */
-const markerPattern = /<!-- datakit:promotion (\{[^\n]*\}) -->\s*$/;
+const promotionMarkerPattern = /<!-- datakit:promotion (\{[^\n]*\}) -->\s*$/;
 /** Reads the marker renderPlanBody writes; undefined when absent or not well-formed. */
 function parsePromotionMarker(body) {
-    const match = markerPattern.exec(body ?? '');
+    const match = promotionMarkerPattern.exec(body ?? '');
     if (!match)
         return undefined;
     let value;

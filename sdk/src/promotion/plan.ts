@@ -53,11 +53,11 @@ export interface PromotionMarker {
 }
 
 /** The marker renderPlanBody writes last: only one that ends the body counts (the diff above it is repository text). */
-const markerPattern = /<!-- datakit:promotion (\{[^\n]*\}) -->\s*$/;
+export const promotionMarkerPattern = /<!-- datakit:promotion (\{[^\n]*\}) -->\s*$/;
 
 /** Reads the marker renderPlanBody writes; undefined when absent or not well-formed. */
 export function parsePromotionMarker(body: string | null | undefined): PromotionMarker | undefined {
-  const match = markerPattern.exec(body ?? '');
+  const match = promotionMarkerPattern.exec(body ?? '');
   if (!match) return undefined;
   let value: unknown;
   try {
